@@ -1,0 +1,121 @@
+"""Configuration read from the environment (and `.env`, loaded by the app factory).
+
+Every variable is documented in `.env.example`. Three classes: development
+(the default), testing and production; `create_app()` picks one by name.
+"""
+
+import os
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+BASE_DIR = Path(__file__).resolve().parent
+load_dotenv(BASE_DIR / ".env")
+
+DEFAULT_SECRET_KEY = "dev-only-not-secret"
+
+
+def _env(name: str, default: str = "") -> str:
+    return os.environ.get(name, default).strip()
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = _env(name)
+    if not value:
+        return default
+    return value.lower() in {"1", "true", "yes", "on"}
+
+
+def _env_int(name: str, default: int) -> int:
+    value = _env(name)
+    return int(value) if value else default
+
+
+def normalise_database_url(url: str) -> str:
+    """Point bare PostgreSQL URLs at psycopg 3, the driver we ship."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+class Config:
+    SECRET_KEY = _env("SECRET_KEY", DEFAULT_SECRET_KEY)
+
+    # Unset: SQLite under instance/ (see dashboard.database).
+    SQLALCHEMY_DATABASE_URI = normalise_database_url(_env("DATABASE_URL"))
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+    # Unset: an embedded redis-server under instance/ (see dashboard.redis_server).
+    REDIS_URL = _env("REDIS_URL")
+
+    MAIL_BACKEND = _env("MAIL_BACKEND", "outbox")  # smtp | console | outbox
+    MAIL_SERVER = _env("MAIL_SERVER", "localhost")
+    MAIL_PORT = _env_int("MAIL_PORT", 25)
+    MAIL_USE_TLS = _env_bool("MAIL_USE_TLS", False)
+    MAIL_USE_SSL = _env_bool("MAIL_USE_SSL", False)
+    MAIL_USERNAME = _env("MAIL_USERNAME") or None
+    MAIL_PASSWORD = _env("MAIL_PASSWORD") or None
+    MAIL_DEFAULT_SENDER = _env("MAIL_DEFAULT_SENDER", "clinic@localhost")
+    MAIL_TIMEOUT = _env_int("MAIL_TIMEOUT", 10)
+    ADMIN_NOTIFICATION_EMAILS = _env("ADMIN_NOTIFICATION_EMAILS")
+
+    CLINIC_NAME = _env("CLINIC_NAME", "Harbourside Clinic")
+    CLINIC_ADDRESS = _env("CLINIC_ADDRESS", "12 Quay Street, Auckland 1010")
+    CLINIC_PHONE = _env("CLINIC_PHONE", "+64 9 555 0100")
+    CLINIC_TIMEZONE = _env("CLINIC_TIMEZONE", "Pacific/Auckland")
+
+    # A front desk keeps one page open all shift: the CSRF token lives as
+    # long as the session instead of Flask-WTF's default hour.
+    WTF_CSRF_TIME_LIMIT = None
+    PERMANENT_SESSION_LIFETIME = _env_int("SESSION_HOURS", 12) * 3600
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+
+    # Login throttling (Flask-Limiter on the same Redis).
+    LOGIN_LIMIT_PER_ACCOUNT = _env("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes")
+    LOGIN_LIMIT_PER_IP = _env("LOGIN_LIMIT_PER_IP", "30 per 15 minutes")
+    RATELIMIT_SWALLOW_ERRORS = True  # a Redis outage must not lock everyone out
+    RATELIMIT_HEADERS_ENABLED = False
+    RATELIMIT_KEY_PREFIX = "dashboard-limits"
+
+    PASSWORD_HASH_METHOD = "scrypt"
+    LOG_LEVEL = _env("LOG_LEVEL", "INFO")
+    DEMO_PASSWORD = _env("DEMO_PASSWORD", "clinic-demo")
+
+
+class DevelopmentConfig(Config):
+    DEBUG = False  # the dev stack runs several processes; the reloader would fork more
+
+
+class TestingConfig(Config):
+    TESTING = True
+    SECRET_KEY = "testing-secret"
+    MAIL_BACKEND = "outbox"
+    RATELIMIT_KEY_PREFIX = "dashboard-limits-test"
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast for tests; production keeps scrypt
+
+
+class ProductionConfig(Config):
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    PREFERRED_URL_SCHEME = "https"
+    MAIL_BACKEND = _env("MAIL_BACKEND", "smtp")
+
+    @staticmethod
+    def check(config) -> None:
+        """Refuse to start on settings that would be unsafe in production."""
+        key = config.get("SECRET_KEY") or ""
+        if key == DEFAULT_SECRET_KEY or len(key) < 16:
+            raise RuntimeError(
+                "SECRET_KEY must be set to a long random value in production "
+                "(python -c 'import secrets; print(secrets.token_hex(32))')."
+            )
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
