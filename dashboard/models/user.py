@@ -1,0 +1,63 @@
+"""People who log in: the owner, staff and practitioners."""
+
+from datetime import datetime
+from enum import StrEnum
+
+from flask import current_app
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, String
+from sqlalchemy.orm import Mapped, mapped_column
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from dashboard.extensions import db
+from dashboard.models.base import UTCDateTime, utcnow
+
+
+class Role(StrEnum):
+    OWNER = "owner"
+    STAFF = "staff"
+    PRACTITIONER = "practitioner"
+
+    @property
+    def label(self) -> str:
+        return {"owner": "Owner", "staff": "Staff", "practitioner": "Practitioner"}[self.value]
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint("role IN ('owner', 'staff', 'practitioner')", name="role_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    email: Mapped[str] = mapped_column(String(254))
+    full_name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str] = mapped_column(String(256))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    def set_password(self, password: str) -> None:
+        method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+        self.password_hash = generate_password_hash(password, method=method)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    @property
+    def role_enum(self) -> Role:
+        return Role(self.role)
+
+    def has_role(self, *roles: Role | str) -> bool:
+        return self.role in {str(r) for r in roles}
+
+    @property
+    def is_owner(self) -> bool:
+        return self.role == Role.OWNER
+
+    def __repr__(self) -> str:
+        return f"<User {self.username} ({self.role})>"
