@@ -1,0 +1,73 @@
+"""The clinic dashboard: `create_app()` builds the Flask application."""
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from config import CONFIGS, ProductionConfig
+
+
+def create_app(config_name: str | None = None, overrides: dict | None = None) -> Flask:
+    config_name = config_name or os.environ.get("FLASK_CONFIG", "development")
+    if config_name not in CONFIGS:
+        raise RuntimeError(f"FLASK_CONFIG must be one of {', '.join(CONFIGS)}; got {config_name!r}")
+
+    instance_path = os.environ.get("DASHBOARD_INSTANCE_PATH") or str(
+        Path(__file__).resolve().parent.parent / "instance"
+    )
+    app = Flask(__name__, instance_path=instance_path)
+    app.config.from_object(CONFIGS[config_name])
+    app.config.update(overrides or {})
+    app.config["CONFIG_NAME"] = config_name
+    if config_name == "production":
+        ProductionConfig.check(app.config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    from dashboard import database, logs, queues
+
+    logs.init_app(app)
+    database.init_app(app)
+    queues.init_app(app)
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from dashboard import cli, errors, security, templating
+
+    templating.init_app(app)
+    errors.init_app(app)
+    security.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from dashboard import models  # noqa: F401  (registers the tables)
+    from dashboard.extensions import csrf, db, limiter, login_manager, mail, migrate
+    from dashboard.models.base import render_migration_item
+
+    db.init_app(app)
+    migrate.init_app(
+        app,
+        db,
+        directory=str(Path(__file__).resolve().parent.parent / "migrations"),
+        render_as_batch=True,  # SQLite can only alter tables by copying them
+        compare_type=True,
+        render_item=render_migration_item,
+    )
+    csrf.init_app(app)
+    mail.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from dashboard.admin import bp as admin_bp
+    from dashboard.auth import bp as auth_bp
+    from dashboard.main import bp as main_bp
+    from dashboard.notifications import bp as notifications_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(main_bp)
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(notifications_bp, url_prefix="/notifications")

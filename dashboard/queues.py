@@ -1,0 +1,90 @@
+"""Redis and the RQ queues: the fast path for background work.
+
+Redis is never the source of truth: rows in the database are, and a job
+only carries their ids. When Redis cannot be reached, `enqueue()` logs and
+returns None, and the caller's request still succeeds.
+"""
+
+import logging
+
+import redis
+from flask import Flask, current_app
+from redis.backoff import ExponentialBackoff
+from redis.retry import Retry
+from rq import Queue
+from rq.job import Job
+
+from dashboard import redis_server
+
+log = logging.getLogger(__name__)
+
+QUEUE_NAMES = ("emails", "default")
+
+_job_app: Flask | None = None
+
+
+def init_app(app: Flask) -> None:
+    if not app.config.get("REDIS_URL"):
+        app.config["REDIS_URL"] = redis_server.ensure_running(app.instance_path)
+    app.config.setdefault("RATELIMIT_STORAGE_URI", limiter_storage_uri(app.config["REDIS_URL"]))
+    # Fail fast when Redis is down: callers fall back to the database rows.
+    app.extensions["redis"] = redis.Redis.from_url(
+        app.config["REDIS_URL"],
+        socket_timeout=5,
+        socket_connect_timeout=2,
+        retry=Retry(ExponentialBackoff(cap=0.2, base=0.02), 1),
+    )
+
+
+def limiter_storage_uri(redis_url: str) -> str:
+    if redis_url.startswith("unix://"):
+        return "redis+unix://" + redis_url[len("unix://") :]
+    return redis_url
+
+
+def connection(app: Flask | None = None) -> redis.Redis:
+    return (app or current_app).extensions["redis"]
+
+
+def get_queue(name: str = "default", app: Flask | None = None) -> Queue:
+    return Queue(name, connection=connection(app), job_class=AppJob)
+
+
+def enqueue(func: str, *args, queue: str = "default", job_id: str | None = None, **kwargs) -> Job | None:
+    """Queue `func` (a dotted path) with plain arguments; never raise on a Redis outage."""
+    try:
+        return get_queue(queue).enqueue(func, *args, job_id=job_id, **kwargs)
+    except redis.RedisError as exc:
+        log.warning("Redis unavailable, %s not queued (the sweeper will catch up): %s", func, exc)
+        return None
+
+
+def redis_ok(app: Flask | None = None) -> bool:
+    try:
+        return bool(connection(app).ping())
+    except redis.RedisError:
+        return False
+
+
+def set_job_app(app: Flask) -> None:
+    """The app jobs run in; the worker sets it once, before forking."""
+    global _job_app
+    _job_app = app
+
+
+class AppJob(Job):
+    """A job that runs inside the application context, as request handlers do."""
+
+    def perform(self):
+        global _job_app
+        if _job_app is None:
+            from dashboard import create_app
+
+            _job_app = create_app()
+        from dashboard.extensions import db
+
+        with _job_app.app_context():
+            try:
+                return super().perform()
+            finally:
+                db.session.remove()
