@@ -1,0 +1,52 @@
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from dashboard.admin.forms import UserForm
+from dashboard.forms import ActionForm
+from dashboard.security import OWNER, roles_required
+from dashboard.services import ServiceError, users
+
+bp = Blueprint("admin", __name__)
+
+
+@bp.route("/users")
+@roles_required(*OWNER)
+def user_list():
+    return render_template("admin/users.html", users=users.list_users(), action_form=ActionForm())
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@roles_required(*OWNER)
+def user_new():
+    form = UserForm()
+    if form.validate_on_submit():
+        try:
+            user = users.create_user(
+                username=form.username.data,
+                email=form.email.data,
+                full_name=form.full_name.data,
+                role=form.role.data,
+                password=form.password.data,
+                specialty=form.specialty.data,
+                consultation_fee=form.consultation_fee.data,
+            )
+        except ServiceError as exc:
+            flash(str(exc), "danger")
+        else:
+            flash(f"{user.full_name} can now log in as {user.username}.", "success")
+            return redirect(url_for("admin.user_list"))
+    status = 400 if form.is_submitted() else 200
+    return render_template("admin/user_form.html", form=form), status
+
+
+@bp.route("/users/<int:user_id>/active", methods=["POST"])
+@roles_required(*OWNER)
+def user_set_active(user_id: int):
+    active = request.form.get("active") == "1"
+    try:
+        user = users.set_active(user_id, active, acting_user_id=current_user.id)
+    except ServiceError as exc:
+        flash(str(exc), "danger")
+    else:
+        flash(f"{user.full_name} is now {'active' if user.active else 'deactivated'}.", "success")
+    return redirect(url_for("admin.user_list"))

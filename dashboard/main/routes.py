@@ -1,0 +1,48 @@
+from flask import Blueprint, jsonify, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select, text
+
+from dashboard import queues
+from dashboard.extensions import db
+from dashboard.models import Practitioner, Role
+from dashboard.services import dashboard as day
+
+bp = Blueprint("main", __name__)
+
+
+@bp.route("/")
+def index():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/home")
+@login_required
+def home():
+    """Each role's day. Later features add their panels to `services.dashboard`."""
+    if current_user.role == Role.PRACTITIONER:
+        profile = db.session.scalar(select(Practitioner).where(Practitioner.user_id == current_user.id))
+        return render_template(
+            "main/home_practitioner.html", profile=profile, panels=day.practitioner_panels(current_user)
+        )
+    return render_template("main/home_desk.html", panels=day.desk_panels(current_user))
+
+
+@bp.route("/healthz")
+def healthz():
+    """Reachability of the database and Redis, for load balancers and monitors."""
+    checks = {"database": _database_ok(), "redis": queues.redis_ok()}
+    healthy = all(checks.values())
+    body = {name: "ok" if ok else "unreachable" for name, ok in checks.items()}
+    body["status"] = "ok" if healthy else "degraded"
+    return jsonify(body), 200 if healthy else 503
+
+
+def _database_ok() -> bool:
+    try:
+        db.session.execute(text("SELECT 1"))
+        return True
+    except Exception:  # noqa: BLE001  any failure means "not reachable" here
+        db.session.rollback()
+        return False

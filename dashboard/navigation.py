@@ -1,0 +1,24 @@
+"""Where to send people after an action, without ever leaving this site."""
+
+from urllib.parse import urlsplit
+
+from flask import request, url_for
+
+
+def local_path(target: str | None) -> str | None:
+    """`target` if it is a path on this site, else None (no open redirects)."""
+    if not target or "\\" in target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        if parts.netloc != request.host:
+            return None
+        target = parts.path + (f"?{parts.query}" if parts.query else "")
+    if not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+def back(default_endpoint: str) -> str:
+    """The page the form was posted from, or `default_endpoint`."""
+    return local_path(request.referrer) or url_for(default_endpoint)

@@ -1,0 +1,54 @@
+from flask import Blueprint, abort, jsonify, redirect, render_template, request
+from flask_login import current_user
+
+from dashboard.forms import ActionForm
+from dashboard.navigation import back, local_path
+from dashboard.security import EVERYONE, roles_required
+from dashboard.services import notifications
+
+bp = Blueprint("notifications", __name__)
+
+
+@bp.route("/")
+@roles_required(*EVERYONE)
+def index():
+    page = request.args.get("page", 1, type=int)
+    pagination = notifications.page_for(current_user.id, max(page, 1))
+    return render_template("notifications/index.html", pagination=pagination, action_form=ActionForm())
+
+
+@bp.route("/bell")
+@roles_required(*EVERYONE)
+def bell():
+    """The header's dropdown, polled by static/js/app.js without reloading the page."""
+    items = notifications.latest(current_user.id)
+    return jsonify(
+        unread=notifications.unread_count(current_user.id),
+        html=render_template("notifications/_dropdown.html", items=items, action_form=ActionForm()),
+    )
+
+
+@bp.route("/<int:notification_id>/read", methods=["POST"])
+@roles_required(*EVERYONE)
+def mark_read(notification_id: int):
+    note = notifications.mark_read(current_user.id, notification_id)
+    if note is None:
+        abort(404)
+    if request.form.get("follow") and local_path(note.link):
+        return redirect(note.link)
+    return redirect(back("notifications.index"))
+
+
+@bp.route("/read-all", methods=["POST"])
+@roles_required(*EVERYONE)
+def mark_all_read():
+    notifications.mark_all_read(current_user.id)
+    return redirect(back("notifications.index"))
+
+
+@bp.app_context_processor
+def bell_badge() -> dict:
+    """The unread count every page's header shows: one indexed query."""
+    if current_user.is_authenticated:
+        return {"bell_unread": notifications.unread_count(current_user.id)}
+    return {"bell_unread": 0}

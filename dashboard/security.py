@@ -1,0 +1,65 @@
+"""Who may see what: the login manager, role checks and response headers."""
+
+from functools import wraps
+
+from flask import Flask, abort, flash, redirect, request, url_for
+from flask_login import current_user, login_required
+
+from dashboard.errors import render_error, wants_json
+from dashboard.extensions import db, login_manager
+from dashboard.models import Role, User
+from dashboard.navigation import local_path
+
+
+def roles_required(*roles: Role):
+    """Log in first (401 → login page), then 403 unless the user has one of `roles`."""
+
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if not current_user.has_role(*roles):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+OWNER = (Role.OWNER,)
+DESK = (Role.OWNER, Role.STAFF)
+EVERYONE = (Role.OWNER, Role.STAFF, Role.PRACTITIONER)
+
+
+def init_app(app: Flask) -> None:
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please log in to continue."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    @login_manager.unauthorized_handler
+    def unauthorized():
+        """Pages send people to the login form; the bell's polling gets a plain 401."""
+        if wants_json():
+            return render_error(401)
+        flash(login_manager.login_message, login_manager.login_message_category)
+        return redirect(url_for(login_manager.login_view, next=local_path(request.full_path.rstrip("?"))))
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        # A deactivated user is logged out at their next request.
+        return user if user is not None and user.active else None
+
+    @app.after_request
+    def _security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "frame-ancestors 'none'; form-action 'self'",
+        )
+        return response

@@ -1,0 +1,63 @@
+"""Reading and marking the bell's notifications.
+
+Writing them (with the emails that go with them) belongs to the
+notification pipeline; this module only serves the header and its pages.
+"""
+
+from sqlalchemy import func, select, update
+
+from dashboard.extensions import db
+from dashboard.models import Notification
+from dashboard.models.base import utcnow
+
+DROPDOWN_SIZE = 10
+
+
+def unread_count(user_id: int) -> int:
+    """One query on the (user_id, read_at) index."""
+    return db.session.scalar(
+        select(func.count())
+        .select_from(Notification)
+        .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+    )
+
+
+def latest(user_id: int, limit: int = DROPDOWN_SIZE) -> list[Notification]:
+    return list(
+        db.session.scalars(
+            select(Notification)
+            .where(Notification.user_id == user_id)
+            .order_by(Notification.created_at.desc(), Notification.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def page_for(user_id: int, page: int, per_page: int = 25):
+    query = (
+        select(Notification)
+        .where(Notification.user_id == user_id)
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
+    )
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
+def mark_read(user_id: int, notification_id: int) -> Notification | None:
+    """Mark one of the user's own notifications read; None if it is not theirs."""
+    note = db.session.get(Notification, notification_id)
+    if note is None or note.user_id != user_id:
+        return None
+    if note.read_at is None:
+        note.read_at = utcnow()
+        db.session.commit()
+    return note
+
+
+def mark_all_read(user_id: int) -> int:
+    result = db.session.execute(
+        update(Notification)
+        .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+    )
+    db.session.commit()
+    return result.rowcount

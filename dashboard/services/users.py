@@ -1,0 +1,104 @@
+"""Creating, authenticating and deactivating the people who log in."""
+
+from decimal import Decimal
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import func, select
+
+from dashboard.extensions import db
+from dashboard.models import Practitioner, Role, User
+from dashboard.models.base import utcnow
+from dashboard.services import ServiceError
+
+MIN_PASSWORD_LENGTH = 8
+
+
+def normalise_username(username: str) -> str:
+    return username.strip().lower()
+
+
+def find_by_username(username: str) -> User | None:
+    return db.session.scalar(select(User).where(User.username == normalise_username(username)))
+
+
+def create_user(
+    *,
+    username: str,
+    email: str,
+    full_name: str,
+    role: Role | str,
+    password: str,
+    specialty: str | None = None,
+    consultation_fee: Decimal | None = None,
+    commit: bool = True,
+) -> User:
+    """Add a user; a practitioner also gets the profile patients will see."""
+    username = normalise_username(username)
+    if not username:
+        raise ServiceError("A username is required.")
+    if role not in {r.value for r in Role}:
+        raise ServiceError(f"Unknown role {role!r}.")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ServiceError(f"The password must be at least {MIN_PASSWORD_LENGTH} characters.")
+    try:
+        email = validate_email(email, check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise ServiceError(f"That email address is not valid: {exc}") from exc
+    if find_by_username(username):
+        raise ServiceError(f"The username {username!r} is already taken.")
+
+    user = User(username=username, email=email, full_name=full_name.strip(), role=str(role))
+    user.set_password(password)
+    db.session.add(user)
+    if role == Role.PRACTITIONER:
+        db.session.add(
+            Practitioner(
+                user=user,
+                name=user.full_name,
+                specialty=(specialty or "General practice").strip(),
+                consultation_fee=consultation_fee or Decimal("0.00"),
+            )
+        )
+    if commit:
+        db.session.commit()
+    return user
+
+
+def authenticate(username: str, password: str) -> User | None:
+    """The user whose password this is, active or not; None otherwise."""
+    user = find_by_username(username)
+    if user is None or not user.check_password(password):
+        return None
+    return user
+
+
+def record_login(user: User) -> None:
+    user.last_login_at = utcnow()
+    db.session.commit()
+
+
+def set_active(user_id: int, active: bool, *, acting_user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise ServiceError("No such user.")
+    if user.id == acting_user_id and not active:
+        raise ServiceError("You cannot deactivate your own account.")
+    if not active and user.role == Role.OWNER and _active_owner_count() <= 1:
+        raise ServiceError("The clinic must keep at least one active owner.")
+    user.active = active
+    if user.role == Role.PRACTITIONER:
+        profile = db.session.scalar(select(Practitioner).where(Practitioner.user_id == user.id))
+        if profile is not None:
+            profile.active = active
+    db.session.commit()
+    return user
+
+
+def _active_owner_count() -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(User).where(User.role == Role.OWNER, User.active.is_(True))
+    )
+
+
+def list_users() -> list[User]:
+    return list(db.session.scalars(select(User).order_by(User.active.desc(), User.role, User.full_name)))
