@@ -1,0 +1,218 @@
+"""Shared fixtures: a real database and a real Redis for every test.
+
+Backends: SQLite and the embedded Redis by default; set TEST_DATABASE_URL
+(a PostgreSQL server: a fresh database is created on it for the run and
+dropped after) and TEST_REDIS_URL (a Redis database the suite may flush) to
+run the same tests on production's backends, as .ci/run does.
+"""
+
+import os
+import re
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+import redis
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from config import normalise_database_url
+from dashboard import create_app, redis_server
+from dashboard.extensions import db
+from dashboard.models import Role
+from dashboard.services.users import create_user
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "correct-horse-battery"
+CSRF_INPUT = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+
+
+# --------------------------------------------------------------- backends
+
+
+def create_postgres_database(server_url: str) -> str:
+    """A new, empty database on the server `server_url` points at; returns its URL."""
+    url = make_url(normalise_database_url(server_url))
+    name = f"dashboard_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+def drop_postgres_database(database_url: str) -> None:
+    url = make_url(database_url)
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def backend(tmp_path_factory):
+    """Where this test run keeps its data: database URL, Redis URL, instance folder."""
+    instance = tmp_path_factory.mktemp("instance")
+    server_url = os.environ.get("TEST_DATABASE_URL")
+    database_url = create_postgres_database(server_url) if server_url else f"sqlite:///{instance / 'test.db'}"
+    redis_url = os.environ.get("TEST_REDIS_URL") or redis_server.ensure_running(str(instance))
+    yield {"database_url": database_url, "redis_url": redis_url, "instance_path": str(instance)}
+    if not os.environ.get("TEST_REDIS_URL"):
+        redis_server.stop(str(instance))
+    if server_url:
+        drop_postgres_database(database_url)
+
+
+def make_app(backend, **overrides):
+    os.environ["DASHBOARD_INSTANCE_PATH"] = backend["instance_path"]
+    config = {
+        "SQLALCHEMY_DATABASE_URI": backend["database_url"],
+        "REDIS_URL": backend["redis_url"],
+        "LOGIN_LIMIT_PER_ACCOUNT": "5 per 15 minutes",
+        "LOGIN_LIMIT_PER_IP": "30 per 15 minutes",
+    }
+    config.update(overrides)
+    return create_app("testing", config)
+
+
+@pytest.fixture(scope="session")
+def _schema(backend):
+    """Build the schema the way production does: by running the migrations."""
+    from flask_migrate import upgrade
+
+    app = make_app(backend)
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+def _empty_database() -> None:
+    with db.engine.begin() as conn:
+        for table in reversed(db.metadata.sorted_tables):
+            conn.execute(table.delete())
+
+
+@pytest.fixture
+def app(backend, _schema, request):
+    marker = request.node.get_closest_marker("config")
+    app = make_app(backend, **(marker.kwargs if marker else {}))
+    with app.app_context():
+        _empty_database()
+        redis.Redis.from_url(backend["redis_url"]).flushdb()
+        yield app
+        db.session.remove()
+        _empty_database()
+        db.engine.dispose()
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "config(**overrides): app config overrides for this test")
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+# ------------------------------------------------------------ people, login
+
+
+@pytest.fixture
+def people(app):
+    """One active user per role, all with the password PASSWORD."""
+    made = {}
+    for username, role in [("olive", Role.OWNER), ("sam", Role.STAFF), ("drwho", Role.PRACTITIONER)]:
+        made[str(role)] = create_user(
+            username=username,
+            email=f"{username}@clinic.example.org",
+            full_name=f"{username.title()} Person",
+            role=role,
+            password=PASSWORD,
+            specialty="General practice" if role == Role.PRACTITIONER else None,
+        )
+    return made
+
+
+def csrf_token(client, path: str = "/login") -> str:
+    page = client.get(path).get_data(as_text=True)
+    match = CSRF_INPUT.search(page)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1) or match.group(2)
+
+
+class AuthActions:
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, username: str, password: str = PASSWORD, **kwargs):
+        token = csrf_token(self.client, "/login")
+        return self.client.post(
+            "/login", data={"username": username, "password": password, "csrf_token": token}, **kwargs
+        )
+
+    def logout(self):
+        token = csrf_token(self.client, "/home")
+        return self.client.post("/logout", data={"csrf_token": token})
+
+    def post(self, path: str, data: dict | None = None, form_page: str = "/home", **kwargs):
+        """POST with a valid CSRF token taken from `form_page`, as a browser would."""
+        payload = {"csrf_token": csrf_token(self.client, form_page), **(data or {})}
+        return self.client.post(path, data=payload, **kwargs)
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+# ------------------------------------------------------- real processes
+
+
+@pytest.fixture
+def process_env(app, backend):
+    """Environment for a worker or cron process that shares this test's backends."""
+    env = dict(os.environ)
+    env.update(
+        FLASK_CONFIG="testing",
+        DATABASE_URL=backend["database_url"],
+        REDIS_URL=backend["redis_url"],
+        DASHBOARD_INSTANCE_PATH=backend["instance_path"],
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+@pytest.fixture
+def start_process(process_env):
+    """Start `python worker.py ARGS...`; every process is stopped after the test."""
+    started: list[subprocess.Popen] = []
+
+    def start(*args: str) -> subprocess.Popen:
+        proc = subprocess.Popen(
+            [sys.executable, "worker.py", *args],
+            cwd=ROOT,
+            env=process_env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        started.append(proc)
+        return proc
+
+    yield start
+    for proc in started:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        if proc.stdout:
+            proc.stdout.close()

@@ -1,0 +1,79 @@
+import pytest
+
+from config import DEFAULT_SECRET_KEY
+from dashboard import create_app
+from tests.conftest import make_app
+
+
+def test_testing_config(app):
+    assert app.testing
+    assert app.config["CONFIG_NAME"] == "testing"
+    assert app.config["MAIL_BACKEND"] == "outbox"
+
+
+def test_unknown_config_name_is_refused():
+    with pytest.raises(RuntimeError, match="FLASK_CONFIG must be one of"):
+        create_app("staging")
+
+
+@pytest.mark.parametrize("key", ["", DEFAULT_SECRET_KEY, "short"])
+def test_production_refuses_missing_default_or_short_secret_key(backend, key):
+    with pytest.raises(RuntimeError, match="SECRET_KEY must be set"):
+        create_app(
+            "production",
+            {
+                "SECRET_KEY": key,
+                "SQLALCHEMY_DATABASE_URI": backend["database_url"],
+                "REDIS_URL": backend["redis_url"],
+            },
+        )
+
+
+def test_production_starts_with_a_real_secret_key(backend):
+    app = create_app(
+        "production",
+        {
+            "SECRET_KEY": "x" * 64,
+            "SQLALCHEMY_DATABASE_URI": backend["database_url"],
+            "REDIS_URL": backend["redis_url"],
+        },
+    )
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert not app.testing
+
+
+def test_defaults_are_embedded(tmp_path, monkeypatch, backend):
+    """With neither DATABASE_URL nor REDIS_URL, the app uses SQLite and an embedded Redis under instance/."""
+    from dashboard import redis_server
+
+    monkeypatch.setenv("DASHBOARD_INSTANCE_PATH", str(tmp_path))
+    app = create_app("development", {"SQLALCHEMY_DATABASE_URI": "", "REDIS_URL": ""})
+    try:
+        assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'dashboard.db'}"
+        assert app.config["REDIS_URL"] == f"unix://{tmp_path / 'redis.sock'}"
+        assert app.extensions["redis"].ping()
+    finally:
+        redis_server.stop(str(tmp_path))
+    assert not redis_server.is_running(str(tmp_path))
+
+
+def test_postgres_urls_use_psycopg3():
+    from config import normalise_database_url
+
+    assert normalise_database_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert normalise_database_url("postgres://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert normalise_database_url("sqlite:///x.db") == "sqlite:///x.db"
+
+
+def test_every_response_carries_a_request_id_and_security_headers(client):
+    response = client.get("/login", headers={"X-Request-ID": "abc-123"})
+    assert response.headers["X-Request-ID"] == "abc-123"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+    forged = client.get("/login", headers={"X-Request-ID": "<script>alert(1)</script>"})
+    assert "<" not in forged.headers["X-Request-ID"]
+
+
+def test_make_app_helper_is_isolated(backend, _schema):
+    app = make_app(backend, CLINIC_NAME="Test Clinic")
+    assert app.config["CLINIC_NAME"] == "Test Clinic"

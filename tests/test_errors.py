@@ -1,0 +1,51 @@
+"""Bad input gets a clear page with the right status, never a 500."""
+
+import pytest
+
+
+def test_unknown_page_is_a_friendly_404(client):
+    response = client.get("/no-such-page")
+    assert response.status_code == 404
+    assert "There is nothing at this address." in response.get_data(as_text=True)
+
+
+def test_wrong_method_is_405(client):
+    response = client.delete("/login")
+    assert response.status_code == 405
+
+
+def test_json_clients_get_json_errors(client):
+    response = client.get("/no-such-page", headers={"Accept": "application/json"})
+    assert response.status_code == 404
+    assert response.json["error"] == "Not found"
+
+
+@pytest.mark.parametrize("path", ["/notifications/abc/read", "/admin/users/-1/active"])
+def test_malformed_ids_are_404(client, auth, people, path):
+    auth.login("olive")
+    assert auth.post(path).status_code == 404
+
+
+def test_an_unexpected_error_shows_a_calm_page_and_is_logged(app, caplog):
+    @app.route("/boom")
+    def boom():
+        raise RuntimeError("kaboom")
+
+    response = app.test_client().get("/boom")
+    assert response.status_code == 500
+    page = response.get_data(as_text=True)
+    assert "Something went wrong on our side" in page
+    assert "kaboom" not in page
+    assert "kaboom" in caplog.text
+
+
+def test_seed_demo_refuses_production(backend, _schema):
+    from dashboard import create_app
+
+    app = create_app(
+        "production",
+        {"SECRET_KEY": "s" * 40, "SQLALCHEMY_DATABASE_URI": backend["database_url"], "REDIS_URL": backend["redis_url"]},
+    )
+    result = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code == 1
+    assert "Refusing to load demo data into a production database." in result.output
