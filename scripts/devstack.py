@@ -1,0 +1,106 @@
+"""Start the whole system on embedded defaults: web, worker and cron.
+
+Run by `make run`. Migrates the database, loads the demo clinic the first
+time, starts the embedded Redis (when REDIS_URL is unset), then the three
+processes, and prints where to log in. Ctrl-C stops all of them cleanly.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from dashboard import create_app, redis_server  # noqa: E402
+from dashboard.services.demo import STAFF  # noqa: E402
+
+PYTHON = sys.executable
+
+
+def flask(*args: str, env: dict) -> None:
+    subprocess.run([PYTHON, "-m", "flask", "--app", "wsgi", *args], cwd=ROOT, env=env, check=True)
+
+
+def wait_until_serving(url: str, web: subprocess.Popen, timeout: float = 30.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and web.poll() is None:
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return True
+        except urllib.error.HTTPError:
+            return True  # it answers (503 while Redis warms up is still an answer)
+        except OSError:
+            time.sleep(0.2)
+    return False
+
+
+def main() -> int:
+    host = os.environ.get("HOST", "127.0.0.1")
+    port = os.environ.get("PORT", "5000")
+    app = create_app()  # starts the embedded Redis when REDIS_URL is unset
+    started_redis = not os.environ.get("REDIS_URL")
+    env = dict(os.environ, REDIS_URL=app.config["REDIS_URL"], PYTHONUNBUFFERED="1")
+
+    flask("db", "upgrade", env=env)
+    flask("seed-demo", "--if-empty", env=env)
+
+    commands = {
+        "web": [PYTHON, "-m", "flask", "--app", "wsgi", "run", "--host", host, "--port", port, "--no-reload"],
+        "worker": [PYTHON, "worker.py"],
+        "cron": [PYTHON, "worker.py", "--cron"],
+    }
+    processes = {name: subprocess.Popen(cmd, cwd=ROOT, env=env) for name, cmd in commands.items()}
+
+    if not wait_until_serving(f"http://{host}:{port}/healthz", processes["web"]):
+        print("The web process did not come up; see its output above.", flush=True)
+
+    password = app.config["DEMO_PASSWORD"]
+    logins = "\n".join(f"    {username:<12} {role.label:<13} {name}" for username, name, role, *_ in STAFF)
+    print(
+        f"\n  {app.config['CLINIC_NAME']} is running at http://{host}:{port}/\n"
+        f"  Demo logins (password: {password}):\n{logins}\n"
+        f"  Database: {app.config['SQLALCHEMY_DATABASE_URI']}\n  Redis:    {app.config['REDIS_URL']}\n"
+        "  Press Ctrl-C to stop web, worker and cron.\n",
+        flush=True,
+    )
+
+    stopping = False
+
+    def stop(signum=None, frame=None):
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    exit_code = 0
+    while not stopping:
+        for name, proc in processes.items():
+            if proc.poll() is not None:
+                print(f"{name} exited with code {proc.returncode}; stopping the rest.", flush=True)
+                exit_code = proc.returncode or 1
+                stopping = True
+        time.sleep(0.5)
+
+    for proc in processes.values():
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + 15
+    for proc in processes.values():
+        try:
+            proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    if started_redis:
+        redis_server.stop(app.instance_path)
+    print("Stopped.", flush=True)
+    return exit_code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
