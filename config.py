@@ -58,12 +58,26 @@ class Config:
     MAIL_PASSWORD = _env("MAIL_PASSWORD") or None
     MAIL_DEFAULT_SENDER = _env("MAIL_DEFAULT_SENDER", "clinic@localhost")
     MAIL_TIMEOUT = _env_int("MAIL_TIMEOUT", 10)
+    MAIL_EHLO_HOSTNAME = _env("MAIL_EHLO_HOSTNAME", "localhost")
+    MAIL_MAX_ATTEMPTS = _env_int("MAIL_MAX_ATTEMPTS", 8)
+    # Retry n waits about OUTBOX_RETRY_BASE * 2^(n-1) seconds (jittered), at most OUTBOX_RETRY_CAP.
+    OUTBOX_RETRY_BASE = float(_env("OUTBOX_RETRY_BASE", "30"))
+    OUTBOX_RETRY_CAP = float(_env("OUTBOX_RETRY_CAP", "3600"))
+    # A row `sending` for longer than this was left by a killed worker and is requeued.
+    OUTBOX_SENDING_TIMEOUT = _env_int("OUTBOX_SENDING_TIMEOUT", 900)
+    OUTBOX_BATCH_SIZE = _env_int("OUTBOX_BATCH_SIZE", 100)
+    OUTBOX_SWEEP_LIMIT = _env_int("OUTBOX_SWEEP_LIMIT", 20000)
     ADMIN_NOTIFICATION_EMAILS = _env("ADMIN_NOTIFICATION_EMAILS")
+
+    # The address patients and staff reach the site at, for links in emails.
+    BASE_URL = _env("BASE_URL", "http://127.0.0.1:5000")
 
     CLINIC_NAME = _env("CLINIC_NAME", "Harbourside Clinic")
     CLINIC_ADDRESS = _env("CLINIC_ADDRESS", "12 Quay Street, Auckland 1010")
     CLINIC_PHONE = _env("CLINIC_PHONE", "+64 9 555 0100")
     CLINIC_TIMEZONE = _env("CLINIC_TIMEZONE", "Pacific/Auckland")
+    CLINIC_BRAND_COLOUR = _env("CLINIC_BRAND_COLOUR", "#0b6e69")
+    CLINIC_CURRENCY_SYMBOL = _env("CLINIC_CURRENCY_SYMBOL", "$")
 
     # A front desk keeps one page open all shift: the CSRF token lives as
     # long as the session instead of Flask-WTF's default hour.
@@ -92,7 +106,6 @@ class DevelopmentConfig(Config):
 class TestingConfig(Config):
     TESTING = True
     SECRET_KEY = "testing-secret"
-    MAIL_BACKEND = "outbox"
     RATELIMIT_KEY_PREFIX = "dashboard-limits-test"
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast for tests; production keeps scrypt
 

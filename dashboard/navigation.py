@@ -2,7 +2,7 @@
 
 from urllib.parse import urlsplit
 
-from flask import request, url_for
+from flask import current_app, request, url_for
 
 
 def local_path(target: str | None) -> str | None:
@@ -22,3 +22,13 @@ def local_path(target: str | None) -> str | None:
 def back(default_endpoint: str) -> str:
     """The page the form was posted from, or `default_endpoint`."""
     return local_path(request.referrer) or url_for(default_endpoint)
+
+
+def path_for(endpoint: str, **values) -> str:
+    """A URL path for `endpoint` that works outside a request too (jobs, CLI)."""
+    return current_app.url_map.bind("").build(endpoint, values)
+
+
+def external_url(endpoint: str, **values) -> str:
+    """An absolute URL for emails, on the site's public address (BASE_URL)."""
+    return current_app.config["BASE_URL"].rstrip("/") + path_for(endpoint, **values)

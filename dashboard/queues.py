@@ -59,6 +59,15 @@ def enqueue(func: str, *args, queue: str = "default", job_id: str | None = None,
         return None
 
 
+def enqueue_at(when, func: str, *args, queue: str = "default", **kwargs) -> Job | None:
+    """Queue `func` to run at `when` (RQ's scheduler, run by the worker, moves it over)."""
+    try:
+        return get_queue(queue).enqueue_at(when, func, *args, **kwargs)
+    except redis.RedisError as exc:
+        log.warning("Redis unavailable, %s not scheduled (the sweeper will catch up): %s", func, exc)
+        return None
+
+
 def redis_ok(app: Flask | None = None) -> bool:
     try:
         return bool(connection(app).ping())

@@ -10,14 +10,19 @@ from flask_login import current_user
 from dashboard.models import Role
 
 NAVIGATION = {
-    Role.OWNER: [("main.home", "Today"), ("notifications.index", "Notifications"), ("admin.user_list", "Users")],
+    Role.OWNER: [
+        ("main.home", "Today"),
+        ("notifications.index", "Notifications"),
+        ("outbox.index", "Outbox"),
+        ("admin.user_list", "Users"),
+    ],
     Role.STAFF: [("main.home", "Today"), ("notifications.index", "Notifications")],
     Role.PRACTITIONER: [("main.home", "My day"), ("notifications.index", "Notifications")],
 }
 
 
 def clinic_zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["CLINIC_TIMEZONE"])
+    return ZoneInfo(current_app.config["CLINIC_TIMEZONE"])  # zoneinfo caches instances
 
 
 def clinic_time(value: datetime | None, fmt: str = "%a %d %b %Y, %H:%M") -> str:
@@ -26,12 +31,47 @@ def clinic_time(value: datetime | None, fmt: str = "%a %d %b %Y, %H:%M") -> str:
     return value.astimezone(clinic_zone()).strftime(fmt)
 
 
+def _local(value: datetime) -> datetime:
+    return value.astimezone(clinic_zone())
+
+
+def _date_words(local: datetime) -> str:
+    return f"{local:%A} {local.day} {local:%B %Y}"
+
+
+def _hour_words(local: datetime) -> str:
+    return f"{local.hour % 12 or 12}:{local:%M} {'am' if local.hour < 12 else 'pm'}"
+
+
+def clinic_date(value: datetime | None) -> str:
+    """Tuesday 3 March 2026"""
+    return "" if value is None else _date_words(_local(value))
+
+
+def clinic_hour(value: datetime | None) -> str:
+    """9:30 am"""
+    return "" if value is None else _hour_words(_local(value))
+
+
+def clinic_datetime(value: datetime | None) -> str:
+    """Tuesday 3 March 2026, 9:30 am"""
+    if value is None:
+        return ""
+    local = _local(value)
+    return f"{_date_words(local)}, {_hour_words(local)}"
+
+
 def money(value: Decimal | None) -> str:
-    return "" if value is None else f"${value:,.2f}"
+    if value is None:
+        return ""
+    return f"{current_app.config.get('CLINIC_CURRENCY_SYMBOL', '$')}{Decimal(value):,.2f}"
 
 
 def init_app(app: Flask) -> None:
     app.add_template_filter(clinic_time)
+    app.add_template_filter(clinic_date)
+    app.add_template_filter(clinic_hour)
+    app.add_template_filter(clinic_datetime)
     app.add_template_filter(money)
 
     @app.context_processor

@@ -1,0 +1,14 @@
+"""The one way the rest of the code tells people things.
+
+    notify.email("appointment_confirmation", to=patient.email, context={...}, dedupe_key=...)
+    notify.bell(notify.desk(), "new_appointment_notice", "New appointment", link=..., email_context={...})
+    notify.cancel(dedupe_key=...)
+
+Everything is written in the caller's transaction and handed to the
+workers only after it commits (see DESIGN.md, "The path of one email").
+"""
+
+from dashboard.notify.in_app import bell, desk, owners
+from dashboard.notify.outbox import Attachment, cancel, email
+
+__all__ = ["Attachment", "bell", "cancel", "desk", "email", "owners"]

@@ -1,0 +1,106 @@
+"""Every kind of email the clinic sends, and what each one is.
+
+`subject` is a Jinja template rendered with the same context as the body.
+`audience` says who receives it: a patient, or staff (who may choose per
+kind whether they also want it by email). `optional` emails are the ones a
+patient may unsubscribe from; `calendar` ones carry an .ics attachment.
+"""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    label: str
+    subject: str
+    audience: str  # "patient" | "staff"
+    optional: bool = False
+    calendar: bool = False
+
+
+KINDS = {
+    kind.name: kind
+    for kind in [
+        Kind(
+            "appointment_confirmation",
+            "Appointment confirmation",
+            "Your appointment with {{ appointment.practitioner_name }} on {{ appointment.starts_at | clinic_date }}",
+            "patient",
+            calendar=True,
+        ),
+        Kind(
+            "appointment_reminder",
+            "Appointment reminder",
+            "Reminder: {{ appointment.practitioner_name }}, {{ appointment.starts_at | clinic_datetime }}",
+            "patient",
+            optional=True,
+            calendar=True,
+        ),
+        Kind(
+            "appointment_cancelled",
+            "Appointment cancelled",
+            "Your appointment on {{ appointment.starts_at | clinic_date }} is cancelled",
+            "patient",
+        ),
+        Kind(
+            "reschedule_approved",
+            "Reschedule approved",
+            "Your appointment has moved to {{ appointment.starts_at | clinic_datetime }}",
+            "patient",
+            calendar=True,
+        ),
+        Kind(
+            "reschedule_rejected",
+            "Reschedule not possible",
+            "About your request to reschedule your appointment on {{ appointment.starts_at | clinic_date }}",
+            "patient",
+        ),
+        Kind("invoice", "Invoice", "Invoice {{ invoice.number }} from {{ clinic.name }}", "patient"),
+        Kind(
+            "payment_confirmation",
+            "Payment confirmation",
+            "Payment received, thank you ({{ invoice.number }})",
+            "patient",
+        ),
+        Kind(
+            "payment_reminder",
+            "Payment reminder",
+            "Invoice {{ invoice.number }} is {{ days_overdue }} days overdue",
+            "patient",
+            optional=True,
+        ),
+        Kind("low_stock_alert", "Low-stock alert", "Low stock: {{ item.name }} ({{ item.quantity }} left)", "staff"),
+        Kind(
+            "new_appointment_notice",
+            "New appointment",
+            "New appointment: {{ patient.name }} with {{ appointment.practitioner_name }}, "
+            "{{ appointment.starts_at | clinic_datetime }}",
+            "staff",
+        ),
+        Kind(
+            "new_availability",
+            "New availability",
+            "{{ practitioner.name }} has new times available",
+            "patient",
+            optional=True,
+        ),
+        Kind(
+            "delivery_failed",
+            "Email delivery failed",
+            "An email could not be delivered: {{ failed.subject }}",
+            "staff",
+        ),
+    ]
+}
+
+
+def get(name: str) -> Kind:
+    try:
+        return KINDS[name]
+    except KeyError:
+        raise ValueError(f"unknown email kind {name!r}") from None
+
+
+def staff_kinds() -> list[Kind]:
+    return [k for k in KINDS.values() if k.audience == "staff"]
