@@ -8,7 +8,7 @@ python worker.py --cron     the cron process: enqueues scheduled jobs (run exact
 import argparse
 import logging
 
-from rq import Worker
+from rq import SimpleWorker, Worker
 
 from dashboard import create_app, queues
 from dashboard.jobs.schedule import build_scheduler
@@ -18,6 +18,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cron", action="store_true", help="run the cron process instead of a worker")
     parser.add_argument("--burst", action="store_true", help="quit when the queues are empty")
+    parser.add_argument("--fork", action="store_true", help="run each job in a forked child process")
     parser.add_argument("--queues", nargs="+", default=list(queues.QUEUE_NAMES), help="queues to listen on, in order")
     args = parser.parse_args(argv)
 
@@ -30,7 +31,8 @@ def main(argv: list[str] | None = None) -> None:
         return
 
     queues.set_job_app(app)
-    worker = Worker(args.queues, connection=connection, job_class=queues.AppJob)
+    worker_class = Worker if args.fork else SimpleWorker
+    worker = worker_class(args.queues, connection=connection, job_class=queues.AppJob)
     log.info("worker starting on %s, queues %s", app.config["REDIS_URL"], ", ".join(args.queues))
     worker.work(burst=args.burst, with_scheduler=not args.burst, logging_level=app.config["LOG_LEVEL"])
 

@@ -13,6 +13,8 @@ from dashboard.services import ServiceError, demo, users
 def init_app(app: Flask) -> None:
     app.cli.add_command(create_user_command)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(outbox_group)
+    app.cli.add_command(emails_group)
 
 
 @click.command("create-user")
@@ -58,3 +60,74 @@ def seed_demo_command(if_empty):
         raise click.ClickException("The database already has users; demo data goes into an empty one.")
     counts = demo.seed(current_app.config["DEMO_PASSWORD"])
     click.echo(f"Demo clinic ready: {counts['users']} users, {counts['patients']} patients.")
+
+
+@click.group("outbox")
+def outbox_group():
+    """The email outbox."""
+
+
+@outbox_group.command("flush")
+@click.option("--here", is_flag=True, help="Send due emails from this process instead of queuing them for a worker.")
+@with_appcontext
+def outbox_flush_command(here):
+    """Requeue stuck emails and hand every due one to the workers (what the cron sweeper does)."""
+    from sqlalchemy import select
+
+    from dashboard.extensions import db
+    from dashboard.models import EmailMessage, EmailStatus
+    from dashboard.models.base import utcnow
+    from dashboard.notify import delivery
+
+    if here:
+        delivery.release_stuck()
+        due = db.session.scalars(
+            select(EmailMessage.id).where(
+                EmailMessage.status == EmailStatus.QUEUED, EmailMessage.next_attempt_at <= utcnow()
+            )
+        ).all()
+        totals = {"sent": 0, "retrying": 0, "failed": 0}
+        for start in range(0, len(due), current_app.config["OUTBOX_BATCH_SIZE"]):
+            outcome = delivery.deliver(due[start : start + current_app.config["OUTBOX_BATCH_SIZE"]]).as_dict()
+            totals = {key: totals[key] + outcome[key] for key in totals}
+        click.echo(f"Sent {totals['sent']}, retrying {totals['retrying']}, failed {totals['failed']}.")
+        return
+    result = delivery.sweep()
+    if current_app.config["MAIL_BACKEND"] == "outbox":
+        click.echo("MAIL_BACKEND is outbox: emails stay in the outbox and are not sent.")
+    click.echo(f"Requeued {result['released']} stuck, queued {result['enqueued']} due email(s) for the workers.")
+
+
+@click.group("emails")
+def emails_group():
+    """Email templates."""
+
+
+@emails_group.command("preview")
+@click.option("--out", "out_dir", default="emails-preview", show_default=True, help="Folder to write into.")
+@with_appcontext
+def emails_preview_command(out_dir):
+    """Render every kind of email with sample data to OUT/<kind>.html, .txt and .eml for review."""
+    from pathlib import Path
+    from types import SimpleNamespace
+
+    from dashboard.notify import mime
+    from dashboard.notify.kinds import KINDS
+    from dashboard.notify.outbox import calendar_attachment
+    from dashboard.notify.render import render_email
+    from dashboard.notify.samples import sample_context
+
+    folder = Path(out_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    for kind in KINDS.values():
+        context = sample_context(kind.name)
+        rendered = render_email(kind.name, context)
+        (folder / f"{kind.name}.html").write_text(rendered.html)
+        (folder / f"{kind.name}.txt").write_text(f"Subject: {rendered.subject}\n\n{rendered.text}")
+        attachments = [calendar_attachment(context)] if kind.calendar else []
+        message = SimpleNamespace(
+            id=0, subject=rendered.subject, html=rendered.html, text=rendered.text, smtp_message_id=None,
+            recipients=["patient@example.org"], attachments=attachments,
+        )  # fmt: skip
+        (folder / f"{kind.name}.eml").write_bytes(mime.to_bytes(message))
+    click.echo(f"Wrote {len(KINDS)} emails (HTML, text and .eml) to {folder}/")

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from rq.cron import CronScheduler
 
-from dashboard.jobs import system
+from dashboard.jobs import email, system
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,7 @@ class Scheduled:
 
 SCHEDULE = [
     Scheduled(system.cron_heartbeat, "default", interval=60),
+    Scheduled(email.sweep, "emails", interval=60),
 ]
 
 
