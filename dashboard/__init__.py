@@ -66,8 +66,10 @@ def _register_blueprints(app: Flask) -> None:
     from dashboard.auth import bp as auth_bp
     from dashboard.main import bp as main_bp
     from dashboard.notifications import bp as notifications_bp
+    from dashboard.outbox import bp as outbox_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(notifications_bp, url_prefix="/notifications")
+    app.register_blueprint(outbox_bp, url_prefix="/admin")

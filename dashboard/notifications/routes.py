@@ -1,8 +1,11 @@
-from flask import Blueprint, abort, jsonify, redirect, render_template, request
+from flask import Blueprint, abort, flash, has_request_context, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from dashboard.extensions import db
 from dashboard.forms import ActionForm
 from dashboard.navigation import back, local_path
+from dashboard.notify import in_app
+from dashboard.notify.kinds import staff_kinds
 from dashboard.security import EVERYONE, roles_required
 from dashboard.services import notifications
 
@@ -46,9 +49,25 @@ def mark_all_read():
     return redirect(back("notifications.index"))
 
 
+@bp.route("/preferences", methods=["GET", "POST"])
+@roles_required(*EVERYONE)
+def preferences():
+    """Which bell notifications also come by email (all of them, unless turned off)."""
+    kinds = staff_kinds()
+    if request.method == "POST":
+        chosen = set(request.form.getlist("email"))
+        for kind in kinds:
+            in_app.set_email_preference(current_user.id, kind.name, kind.name in chosen)
+        db.session.commit()
+        flash("Your email preferences are saved.", "success")
+        return redirect(url_for("notifications.preferences"))
+    wanted = {k.name for k in kinds if current_user.id in in_app.email_wanted({current_user.id}, k.name)}
+    return render_template("notifications/preferences.html", kinds=kinds, wanted=wanted, action_form=ActionForm())
+
+
 @bp.app_context_processor
 def bell_badge() -> dict:
     """The unread count every page's header shows: one indexed query."""
-    if current_user.is_authenticated:
+    if has_request_context() and current_user.is_authenticated:
         return {"bell_unread": notifications.unread_count(current_user.id)}
     return {"bell_unread": 0}
