@@ -72,6 +72,9 @@ def make_app(backend, **overrides):
         "REDIS_URL": backend["redis_url"],
         "LOGIN_LIMIT_PER_ACCOUNT": "5 per 15 minutes",
         "LOGIN_LIMIT_PER_IP": "30 per 15 minutes",
+        "MAIL_BACKEND": "outbox",
+        "ADMIN_NOTIFICATION_EMAILS": "",
+        "BASE_URL": "http://clinic.test",
     }
     config.update(overrides)
     return create_app("testing", config)
@@ -175,9 +178,16 @@ def auth(client):
 # ------------------------------------------------------- real processes
 
 
-@pytest.fixture
-def process_env(app, backend):
-    """Environment for a worker or cron process that shares this test's backends."""
+# Settings a worker process takes over from the test's app (read when it starts).
+SHARED_SETTINGS = [
+    "MAIL_BACKEND", "MAIL_SERVER", "MAIL_PORT", "MAIL_TIMEOUT", "MAIL_USE_TLS", "MAIL_USE_SSL",
+    "MAIL_DEFAULT_SENDER", "MAIL_MAX_ATTEMPTS", "ADMIN_NOTIFICATION_EMAILS", "BASE_URL",
+    "OUTBOX_RETRY_BASE", "OUTBOX_RETRY_CAP", "OUTBOX_SENDING_TIMEOUT", "OUTBOX_BATCH_SIZE",
+]  # fmt: skip
+
+
+def process_env(app, backend) -> dict:
+    """Environment for a worker or cron process that shares this test's backends and settings."""
     env = dict(os.environ)
     env.update(
         FLASK_CONFIG="testing",
@@ -186,11 +196,14 @@ def process_env(app, backend):
         DASHBOARD_INSTANCE_PATH=backend["instance_path"],
         PYTHONUNBUFFERED="1",
     )
+    for key in SHARED_SETTINGS:
+        value = app.config[key]
+        env[key] = str(value).lower() if isinstance(value, bool) else str(value)
     return env
 
 
 @pytest.fixture
-def start_process(process_env):
+def start_process(app, backend):
     """Start `python worker.py ARGS...`; every process is stopped after the test."""
     started: list[subprocess.Popen] = []
 
@@ -198,7 +211,7 @@ def start_process(process_env):
         proc = subprocess.Popen(
             [sys.executable, "worker.py", *args],
             cwd=ROOT,
-            env=process_env,
+            env=process_env(app, backend),
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
@@ -216,3 +229,31 @@ def start_process(process_env):
                 proc.kill()
         if proc.stdout:
             proc.stdout.close()
+
+
+# ------------------------------------------------------------------ email
+
+
+@pytest.fixture
+def smtp_sink():
+    """A real SMTP server on loopback (aiosmtpd) that records what it receives."""
+    from tests.smtp_sink import SmtpSink
+
+    sink = SmtpSink().start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture
+def smtp(app, smtp_sink):
+    """The app (and any worker started after this) sends to `smtp_sink`, retrying fast."""
+    app.config.update(
+        MAIL_BACKEND="smtp",
+        MAIL_SERVER="127.0.0.1",
+        MAIL_PORT=smtp_sink.port,
+        MAIL_TIMEOUT=2,
+        MAIL_DEFAULT_SENDER="Test Clinic <clinic@clinic.example.org>",
+        OUTBOX_RETRY_BASE=0.2,
+        OUTBOX_RETRY_CAP=1.0,
+    )
+    return smtp_sink

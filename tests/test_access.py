@@ -6,8 +6,10 @@ fails `test_every_route_is_listed`, so access is decided, never forgotten.
 
 import pytest
 
+from dashboard import notify
 from dashboard.extensions import db
 from dashboard.models import Notification
+from dashboard.notify.samples import sample_context
 
 OWNER, STAFF, PRACTITIONER = "owner", "staff", "practitioner"
 EVERYONE = {OWNER, STAFF, PRACTITIONER}
@@ -25,9 +27,17 @@ RULES = {
     "notifications.bell": ("GET", "/notifications/bell", EVERYONE),
     "notifications.mark_read": ("POST", "/notifications/{note}/read", EVERYONE),
     "notifications.mark_all_read": ("POST", "/notifications/read-all", EVERYONE),
+    "notifications.preferences": ("GET", "/notifications/preferences", EVERYONE),
     "admin.user_list": ("GET", "/admin/users", {OWNER}),
     "admin.user_new": ("GET", "/admin/users/new", {OWNER}),
     "admin.user_set_active": ("POST", "/admin/users/{other}/active", {OWNER}),
+    "outbox.index": ("GET", "/admin/outbox", {OWNER}),
+    "outbox.detail": ("GET", "/admin/outbox/{email}", {OWNER}),
+    "outbox.html": ("GET", "/admin/outbox/{email}/html", {OWNER}),
+    "outbox.resend": ("POST", "/admin/outbox/{email}/resend", {OWNER}),
+    "outbox.gallery": ("GET", "/admin/emails", {OWNER}),
+    "outbox.gallery_item": ("GET", "/admin/emails/invoice", {OWNER}),
+    "outbox.gallery_html": ("GET", "/admin/emails/invoice/html", {OWNER}),
 }
 
 PROTECTED = [(endpoint, *rule) for endpoint, rule in RULES.items() if rule[2] is not PUBLIC]
@@ -43,7 +53,9 @@ def _fill(path: str, people, role: str) -> str:
     db.session.add(note)
     db.session.commit()
     other = people[STAFF if role != STAFF else PRACTITIONER]
-    return path.format(note=note.id, other=other.id)
+    email_id = notify.email("low_stock_alert", to="x@clinic.example.org", context=sample_context("low_stock_alert"))
+    db.session.commit()
+    return path.format(note=note.id, other=other.id, email=email_id)
 
 
 @pytest.mark.parametrize("endpoint,method,path,allowed", PROTECTED, ids=[p[0] for p in PROTECTED])

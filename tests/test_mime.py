@@ -1,0 +1,66 @@
+"""The MIME bytes the delivery job writes by hand hold to the standard."""
+
+import email
+import email.policy
+
+import pytest
+
+from dashboard.notify import mime
+from dashboard.notify.recipients import HeaderInjection
+
+
+def outgoing(**overrides):
+    values = {
+        "id": 7,
+        "kind": "appointment_confirmation",
+        "subject": "Rendez-vous confirmé – Dr Ngā",
+        "html": "<p>Kia ora Māia</p>\n" + "<p>" + "x" * 3000 + "</p>\n.starts with a dot\n",
+        "text": "Kia ora Māia\n.starts with a dot\n" + "y" * 2000 + "\n",
+        "to_addrs": "maia@patients.example.org",
+        "bcc_addrs": "",
+        "attempts": 0,
+        "attachments": [
+            mime.OutgoingAttachment("appointment.ics", "text/calendar; method=PUBLISH", b"BEGIN:VCALENDAR\r\n" * 40)
+        ],
+    }
+    values.update(overrides)
+    return mime.Outgoing(**values)
+
+
+def parse(data: bytes):
+    return email.message_from_bytes(data, policy=email.policy.default)
+
+
+def test_structure_headers_and_content_round_trip(app):
+    app.config["MAIL_DEFAULT_SENDER"] = "Clinique Ōtautahi <clinic@clinic.example.org>"
+    data = mime.to_bytes(outgoing())
+    assert b"\n" not in data.replace(b"\r\n", b"")  # CRLF line ends only
+    assert max(len(line) for line in data.split(b"\r\n")) <= 998
+    parsed = parse(data)
+    assert parsed["Subject"] == "Rendez-vous confirmé – Dr Ngā"
+    assert parsed["From"].addresses[0].display_name == "Clinique Ōtautahi"
+    assert parsed["To"] == "maia@patients.example.org"
+    assert parsed["Message-ID"].endswith("@clinic.example.org>")
+    assert parsed.get_content_type() == "multipart/mixed"
+    text = parsed.get_body(("plain",)).get_content()
+    html = parsed.get_body(("html",)).get_content()
+    assert text.replace("\r\n", "\n") == outgoing().text
+    assert html.replace("\r\n", "\n") == outgoing().html
+    [attachment] = list(parsed.iter_attachments())
+    assert attachment.get_filename() == "appointment.ics"
+    assert attachment.get_content_type() == "text/calendar"
+    assert attachment.get_payload(decode=True) == b"BEGIN:VCALENDAR\r\n" * 40
+
+
+def test_without_attachments_it_is_a_plain_alternative(app):
+    parsed = parse(mime.to_bytes(outgoing(attachments=[])))
+    assert parsed.get_content_type() == "multipart/alternative"
+
+
+@pytest.mark.parametrize(
+    "field,value",
+    [("subject", "Hello\r\nBcc: victim@example.org"), ("to_addrs", "a@example.org\nBcc: b@example.org")],
+)
+def test_line_breaks_never_reach_a_header(app, field, value):
+    with pytest.raises(HeaderInjection):
+        mime.to_bytes(outgoing(**{field: value}))

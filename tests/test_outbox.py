@@ -1,0 +1,164 @@
+"""Writing emails: one row per email in the caller's transaction, queued after commit."""
+
+import logging
+from types import SimpleNamespace
+
+import pytest
+from sqlalchemy import func, select
+
+from dashboard import notify, queues
+from dashboard.extensions import db
+from dashboard.models import EmailMessage, EmailStatus, Notification, Patient
+from dashboard.notify import delivery, in_app
+from dashboard.notify.recipients import HeaderInjection
+from dashboard.notify.samples import sample_context
+
+
+def count(status: str | None = None) -> int:
+    query = select(func.count()).select_from(EmailMessage)
+    if status:
+        query = query.where(EmailMessage.status == status)
+    return db.session.scalar(query)
+
+
+def emails_queue_ids() -> list[str]:
+    return queues.get_queue("emails").job_ids
+
+
+def write(kind="appointment_confirmation", to="pat@patients.example.org", **kwargs):
+    return notify.email(kind, to=to, context=kwargs.pop("context", sample_context(kind)), **kwargs)
+
+
+def test_an_email_is_rendered_and_stored_at_write_time(app):
+    message_id = write()
+    db.session.commit()
+    message = db.session.get(EmailMessage, message_id)
+    assert message.status == EmailStatus.QUEUED
+    assert message.to_addrs == "pat@patients.example.org"
+    assert message.subject.startswith("Your appointment with")
+    assert app.config["CLINIC_NAME"] in message.html and "<style" not in message.html
+    assert message.text.strip()
+    # The confirmation carries a calendar invitation.
+    [ics] = message.attachments
+    assert ics.filename == "appointment.ics" and b"BEGIN:VEVENT" in ics.data
+
+
+def test_nothing_is_queued_before_commit_or_after_rollback(app, smtp):
+    write()
+    assert emails_queue_ids() == []
+    db.session.rollback()
+    assert count() == 0
+    assert emails_queue_ids() == []
+
+    write()
+    db.session.commit()
+    assert len(emails_queue_ids()) == 1
+
+
+def test_outbox_backend_keeps_emails_without_queuing(app):
+    assert app.config["MAIL_BACKEND"] == "outbox"
+    write()
+    db.session.commit()
+    assert emails_queue_ids() == []
+    assert count("queued") == 1
+
+
+def test_invalid_and_empty_addresses_are_dropped_and_logged(app, caplog):
+    with caplog.at_level(logging.WARNING):
+        message_id = write(to=["not-an-address", "", None, "ok@patients.example.org", "OK@patients.example.org"])
+        assert write(to=["broken@", "  "]) is None
+        assert write(to=None) is None
+    db.session.commit()
+    assert db.session.get(EmailMessage, message_id).to_addrs == "ok@patients.example.org"
+    assert "dropped invalid email address 'not-an-address'" in caplog.text
+    assert count() == 1
+
+
+def test_admin_copies_are_bcc_never_repeated(app):
+    app.config["ADMIN_NOTIFICATION_EMAILS"] = " boss@clinic.example.org , pat@patients.example.org,,bad-address "
+    message = db.session.get(EmailMessage, write())
+    assert message.bcc_addrs == "boss@clinic.example.org"  # the patient is already a recipient; junk dropped
+
+
+def test_header_injection_is_refused(app):
+    with pytest.raises(HeaderInjection):
+        write(dedupe_key="key\r\nBcc: victim@example.org")
+    # A line break inside an address makes it invalid: dropped, never a header.
+    assert write(to="victim@example.org\r\nBcc: all@example.org") is None
+
+
+def test_names_with_html_and_line_breaks_are_escaped(app):
+    context = sample_context("appointment_confirmation")
+    context["patient"] = SimpleNamespace(name="<b>Eve</b>\r\nBcc: x@y.z", first_name="<script>alert(1)</script>")
+    message = db.session.get(EmailMessage, write(context=context))
+    assert "<script>alert(1)</script>" not in message.html
+    assert "&lt;script&gt;" in message.html
+    assert "\r" not in message.subject and "\n" not in message.subject
+
+
+def test_dedupe_key_makes_writing_idempotent(app):
+    first = write(dedupe_key="reminder:appointment:42:24h")
+    db.session.commit()
+    assert first is not None
+    assert write(dedupe_key="reminder:appointment:42:24h") is None
+    db.session.commit()
+    assert count() == 1
+
+
+def test_a_not_before_time_waits_and_can_be_cancelled(app, smtp):
+    from datetime import timedelta
+
+    from dashboard.models.base import utcnow
+
+    message_id = write(not_before=utcnow() + timedelta(minutes=10), dedupe_key="grace:1")
+    db.session.commit()
+    assert delivery.deliver([message_id]).as_dict() == {"sent": 0, "retrying": 0, "failed": 0}
+    assert notify.cancel(dedupe_key="grace:1") is True
+    db.session.commit()
+    assert db.session.get(EmailMessage, message_id).status == EmailStatus.CANCELLED
+    assert notify.cancel(dedupe_key="grace:1") is False  # once cancelled (or sent), too late
+    assert smtp.received == []
+
+
+def test_a_sent_email_cannot_be_cancelled(app, smtp):
+    message_id = write(dedupe_key="grace:2")
+    db.session.commit()
+    delivery.deliver([message_id])
+    assert notify.cancel(message_id=message_id) is False
+
+
+def test_emails_link_to_their_patient(app):
+    patient = Patient(first_name="Ana", last_name="Lee", email="ana@patients.example.org")
+    db.session.add(patient)
+    db.session.flush()
+    message = db.session.get(EmailMessage, write(to=patient.email, patient_id=patient.id, appointment_id=7))
+    assert (message.patient_id, message.appointment_id) == (patient.id, 7)
+
+
+def test_bell_with_email_respects_each_users_preference(app, people):
+    staff, owner = people["staff"], people["owner"]
+    in_app.set_email_preference(staff.id, "low_stock_alert", False)
+    notes = notify.bell(
+        [staff, owner.id],
+        "low_stock_alert",
+        "Low stock: gloves",
+        link="/home",
+        email_context=sample_context("low_stock_alert"),
+        dedupe_key="low_stock:1:1",
+    )
+    db.session.commit()
+    assert len(notes) == 2
+    assert db.session.scalar(select(func.count()).select_from(Notification)) == 2
+    [email] = db.session.scalars(select(EmailMessage)).all()
+    assert email.to_addrs == owner.email
+    assert email.dedupe_key == f"low_stock:1:1:user:{owner.id}"
+
+
+def test_preferences_page_saves_choices(client, auth, people):
+    auth.login("sam")
+    page = client.get("/notifications/preferences").get_data(as_text=True)
+    assert 'value="low_stock_alert" checked' in page
+    choices = {"email": ["new_appointment_notice"]}
+    auth.post("/notifications/preferences", choices, form_page="/notifications/preferences")
+    assert in_app.email_wanted({people["staff"].id}, "low_stock_alert") == set()
+    assert in_app.email_wanted({people["staff"].id}, "new_appointment_notice") == {people["staff"].id}
