@@ -1,0 +1,264 @@
+"""Writing the outbox: 5,000 rendered rows via notify.email, one commit, on SQLite.
+
+Ours: notify.email(kind, to=<distinct recipient>, context=sample_context(kind)) 5,000 times
+(kinds in turn, so calendar kinds add their .ics attachment row), then one commit;
+MAIL_BACKEND=outbox so nothing is queued. Baseline (the floor): the same 5,000 rows,
+pre-rendered, inserted with one DB-API executemany and one commit. Each is run REPEAT times
+on an emptied table; the medians are compared. Target: ours <= 2 s. When it misses, a
+cProfile of 1,000 more rows prints the top 15 functions by cumulative time.
+"""
+
+import cProfile
+import io
+import pstats
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench._common import Report, Scratch, median, time_limit  # noqa: E402
+
+N = 5000
+REPEAT = 3
+N_PROFILE = 1000
+N_TRACED = 1000
+TARGET_SECONDS = 2.0
+
+
+def write_ours(n: int) -> None:
+    from dashboard import notify
+    from dashboard.extensions import db
+    from dashboard.notify.samples import SAMPLES, sample_context
+
+    kinds = list(SAMPLES)
+    for i in range(n):
+        kind = kinds[i % len(kinds)]
+        notify.email(kind, to=f"patient{i}@patients.example.org", context=sample_context(kind))
+    db.session.commit()
+
+
+def empty_outbox() -> None:
+    """Delete every outbox row, with foreign-key checks off for this one connection.
+
+    With them on, SQLite checks email_messages.resent_from_id (a self-reference without an
+    index) by scanning the whole table for every deleted row: 5,000 rows take ~25 s.
+    """
+    from dashboard.extensions import db
+
+    db.session.commit()
+    db.session.expunge_all()
+    raw = db.engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        cursor.execute("PRAGMA foreign_keys=OFF")
+        cursor.execute("DELETE FROM email_attachments")
+        cursor.execute("DELETE FROM email_messages")
+        raw.commit()
+        cursor.execute("PRAGMA foreign_keys=ON")
+    finally:
+        raw.close()
+
+
+def prerendered_rows(n: int) -> list[tuple]:
+    """The rows ours writes, rendered once per kind beforehand, with distinct recipients."""
+    from dashboard.models.base import utcnow
+    from dashboard.notify.render import render_email
+    from dashboard.notify.samples import SAMPLES, sample_context
+
+    rendered = [render_email(kind, sample_context(kind)) for kind in SAMPLES]
+    kinds = list(SAMPLES)
+    now = utcnow().replace(tzinfo=None).isoformat(sep=" ")
+    rows = []
+    for i in range(n):
+        r = rendered[i % len(kinds)]
+        to = f"patient{i}@patients.example.org"
+        rows.append((kinds[i % len(kinds)], to, "", r.subject, r.html, r.text, None, "queued", 0, now, now))
+    return rows
+
+
+def insert_floor(rows: list[tuple]) -> None:
+    from dashboard.extensions import db
+
+    raw = db.engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        cursor.executemany(
+            "INSERT INTO email_messages (kind, to_addrs, bcc_addrs, subject, html, text, dedupe_key, status,"
+            " attempts, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+        raw.commit()
+    finally:
+        raw.close()
+
+
+def traced_run(n: int = 1000) -> list[tuple[str, float]]:
+    """write_ours(n) with notify.email's steps timed in place (unprofiled); ms per row."""
+    from dashboard.notify import outbox, recipients
+
+    targets = [
+        (outbox, "render_email", "render_email (Jinja + CSS inlining)"),
+        (outbox, "_insert_once", "_insert_once (INSERT .. ON CONFLICT .. RETURNING)"),
+        (outbox, "calendar_attachment", "calendar_attachment (icalendar)"),
+        (recipients, "clean", "recipients.clean (email-validator)"),
+    ]
+    spent = dict.fromkeys((label for *_, label in targets), 0.0)
+    originals = [(module, name, getattr(module, name)) for module, name, _ in targets]
+
+    def timed(function, label):
+        def wrapper(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                spent[label] += time.perf_counter() - started
+
+        return wrapper
+
+    for (module, name, label), (_, _, function) in zip(targets, originals, strict=True):
+        setattr(module, name, timed(function, label))
+    try:
+        started = time.perf_counter()
+        write_ours(n)
+        total = time.perf_counter() - started
+    finally:
+        for module, name, function in originals:
+            setattr(module, name, function)
+    results = [(label, seconds * 1000 / n) for label, seconds in spent.items()]
+    results.append(("everything else in notify.email + commit", (total - sum(spent.values())) * 1000 / n))
+    results.append(("total", total * 1000 / n))
+    return results
+
+
+def render_and_insert_parts(m: int = 600) -> list[tuple[str, float]]:
+    """Microbenchmarks of the parts of a row: rendering split into Jinja and CSS inlining; ms per call."""
+    from flask import current_app
+
+    from dashboard.models.base import utcnow
+    from dashboard.notify import kinds
+    from dashboard.notify.outbox import _insert_once
+    from dashboard.notify.render import _inliner, clinic_context, render_email
+    from dashboard.notify.samples import SAMPLES, sample_context
+
+    env = current_app.jinja_env
+    names = list(SAMPLES)
+    contexts = [{"clinic": clinic_context(), "kind": kinds.get(k), **sample_context(k)} for k in names]
+    raw_html = [
+        env.get_template(f"emails/{k}.html").render(c, subject="s") for k, c in zip(names, contexts, strict=True)
+    ]
+    rendered = [render_email(k, sample_context(k)) for k in names]
+
+    def row(i: int) -> dict:
+        r = rendered[i % len(names)]
+        now = utcnow()
+        return {
+            "kind": names[i % len(names)], "to_addrs": f"stage{i}@patients.example.org", "bcc_addrs": "",
+            "subject": r.subject, "html": r.html, "text": r.text, "dedupe_key": None, "status": "queued",
+            "attempts": 0, "next_attempt_at": now, "created_at": now, "patient_id": None, "appointment_id": None,
+        }  # fmt: skip
+
+    def templates(i):
+        k, c = names[i % len(names)], contexts[i % len(names)]
+        env.get_template(f"emails/{k}.html").render(c, subject="s")
+        env.get_template(f"emails/{k}.txt").render(c, subject="s")
+
+    stages = [
+        (
+            "render_email, all of it",
+            lambda i: render_email(names[i % len(names)], sample_context(names[i % len(names)])),
+        ),
+        ("  Jinja: .html + .txt, no context processors", templates),
+        ("  CSS inlining (css_inline)", lambda i: _inliner.inline(raw_html[i % len(names)])),
+        (
+            "  for scale: compiling one subject template",
+            lambda i: env.from_string(kinds.get(names[i % len(names)]).subject),
+        ),
+        ("_insert_once (one row)", lambda i: _insert_once(row(i))),
+    ]
+    results = []
+    for name, step in stages:
+        step(0)  # warm
+        started = time.perf_counter()
+        for i in range(1, m + 1):
+            step(i)
+        results.append((name, (time.perf_counter() - started) * 1000 / m))
+    from dashboard.extensions import db
+
+    db.session.rollback()
+    return results
+
+
+def main() -> int:
+    time_limit(110)
+    report = Report("outbox_write")
+    with Scratch("outbox-write") as scratch:
+        from sqlalchemy import func, select
+
+        from dashboard.extensions import db
+        from dashboard.models import EmailAttachment, EmailMessage
+
+        app = scratch.app(MAIL_BACKEND="outbox")
+        with app.app_context():
+            db.create_all()
+            write_ours(24)  # warm-up: templates compiled, statement caches filled
+            empty_outbox()
+            rows = prerendered_rows(N)
+
+            floor_times, ours_times = [], []
+            for _ in range(REPEAT):
+                started = time.perf_counter()
+                insert_floor(rows)
+                floor_times.append(time.perf_counter() - started)
+                empty_outbox()
+
+                started = time.perf_counter()
+                write_ours(N)
+                ours_times.append(time.perf_counter() - started)
+                written = db.session.scalar(select(func.count()).select_from(EmailMessage))
+                attachments = db.session.scalar(select(func.count()).select_from(EmailAttachment))
+                empty_outbox()
+
+            floor, ours = median(floor_times), median(ours_times)
+            report.line(f"rows per run: {N} ({written} written by ours, with {attachments} .ics attachment rows)")
+            report.line(f"{'':36} {'median s':>9} {'runs (s)':>24} {'per row ms':>11} {'vs floor':>9}")
+            for name, times in [
+                ("floor: executemany, pre-rendered", floor_times),
+                ("ours: notify.email + commit", ours_times),
+            ]:
+                runs = " ".join(f"{t:.2f}" for t in times)
+                value = median(times)
+                report.line(f"{name:36} {value:9.3f} {runs:>24} {value * 1000 / N:11.3f} {value / floor:8.1f}x")
+            report.line()
+            ok = report.check(
+                "ours <= 2 s", ours <= TARGET_SECONDS, f"{ours:.2f} s for {N} rows (target <= {TARGET_SECONDS} s)"
+            )
+
+            if not ok:
+                report.line(f"where a row's time goes, timed in place over {N_TRACED} rows (ms per row, unprofiled):")
+                for name, ms in traced_run(N_TRACED):
+                    report.line(f"    {name:52} {ms:7.3f}")
+                empty_outbox()
+                report.line(
+                    f"    ({attachments / written:.0%} of rows are calendar kinds and carry an .ics attachment)"
+                )
+                report.line("the parts, as microbenchmarks (ms per call, 600 calls each):")
+                for name, ms in render_and_insert_parts():
+                    report.line(f"    {name:52} {ms:7.3f}")
+                profiler = cProfile.Profile()
+                profiler.enable()
+                write_ours(N_PROFILE)
+                profiler.disable()
+                empty_outbox()
+                out = io.StringIO()
+                stats = pstats.Stats(profiler, stream=out)
+                stats.sort_stats("cumulative").print_stats(15)
+                report.line(
+                    f"profile of {N_PROFILE} more rows (cProfile, top 15 by cumulative time; profiling slows it):"
+                )
+                report.line("\n".join(line.rstrip() for line in out.getvalue().splitlines() if line.strip()))
+    return report.finish()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
