@@ -6,6 +6,7 @@ from html import escape
 from types import SimpleNamespace
 
 import pytest
+from flask_login import current_user
 
 from dashboard.notify.kinds import KINDS
 from dashboard.notify.render import render_email
@@ -72,11 +73,8 @@ def key_facts(kind: str, context: dict) -> list[str]:
 
 
 def render(app, kind: str, context: dict):
-    # Emails are written from form handlers (in a request) and from workers
-    # and scheduled commands (not in one); these tests render them in one.
-    # test_renders_outside_a_request covers the other case.
-    with app.test_request_context():
-        return render_email(kind, context)
+    """Render as a worker or scheduled command does: with only an app context."""
+    return render_email(kind, context)
 
 
 @pytest.mark.parametrize("kind", sorted(KINDS))
@@ -116,10 +114,15 @@ def test_samples_are_fresh_each_time():
     assert sample_context("appointment_confirmation")["appointment"].practitioner_name == "Dr Hannah Wilson"
 
 
-def test_renders_outside_a_request(app):
-    """Reminder commands and workers render emails with only an app context."""
-    email = render_email("appointment_reminder", sample_context("appointment_reminder"))
+def test_renders_inside_a_request_too(client, auth, people):
+    """Form handlers write emails while someone is signed in."""
+    auth.login("sam")
+    with client:
+        client.get("/home")  # the request context stays until the block ends
+        assert current_user.is_authenticated
+        email = render_email("appointment_reminder", sample_context("appointment_reminder"))
     assert "Dr Hannah Wilson" in email.text
+    assert "None" not in email.html
 
 
 def test_patient_name_is_escaped_in_html_and_literal_in_text(app):
