@@ -66,7 +66,7 @@ KINDS = {
         Kind(
             "payment_reminder",
             "Payment reminder",
-            "Invoice {{ invoice.number }} is {{ days_overdue }} days overdue",
+            "Invoice {{ invoice.number }} is {{ days_overdue }} day{{ '' if days_overdue == 1 else 's' }} overdue",
             "patient",
             optional=True,
         ),
