@@ -57,7 +57,7 @@ class EmailMessage(db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     patient_id: Mapped[int | None] = mapped_column(ForeignKey("patients.id", ondelete="SET NULL"), index=True)
     appointment_id: Mapped[int | None] = mapped_column(index=True)
-    resent_from_id: Mapped[int | None] = mapped_column(ForeignKey("email_messages.id", ondelete="SET NULL"))
+    resent_from_id: Mapped[int | None] = mapped_column(ForeignKey("email_messages.id", ondelete="SET NULL"), index=True)
 
     attachments: Mapped[list["EmailAttachment"]] = relationship(
         back_populates="message", cascade="all, delete-orphan", order_by="EmailAttachment.id"

@@ -50,6 +50,7 @@ def upgrade():
         batch_op.create_index('ix_email_messages_created', ['created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_email_messages_kind'), ['kind'], unique=False)
         batch_op.create_index(batch_op.f('ix_email_messages_patient_id'), ['patient_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_email_messages_resent_from_id'), ['resent_from_id'], unique=False)
         batch_op.create_index('ix_email_messages_status_due', ['status', 'next_attempt_at'], unique=False)
 
     op.create_table('notification_preferences',
@@ -83,6 +84,7 @@ def downgrade():
     op.drop_table('notification_preferences')
     with op.batch_alter_table('email_messages', schema=None) as batch_op:
         batch_op.drop_index('ix_email_messages_status_due')
+        batch_op.drop_index(batch_op.f('ix_email_messages_resent_from_id'))
         batch_op.drop_index(batch_op.f('ix_email_messages_patient_id'))
         batch_op.drop_index(batch_op.f('ix_email_messages_kind'))
         batch_op.drop_index('ix_email_messages_created')
