@@ -40,6 +40,7 @@ def enqueue(pending: Iterable[tuple[int, datetime]]) -> None:
     """Hand written rows to the workers: due ones now, later ones at their time."""
     if current_app.config["MAIL_BACKEND"] == "outbox":
         return  # kept in the outbox, not sent (the development default)
+    pending = list(pending)
     now = utcnow()
     due = sorted(message_id for message_id, at in pending if at <= now)
     later: dict[datetime, list[int]] = {}

@@ -140,7 +140,10 @@ def _enqueue_after_commit(session: Session) -> None:
     if pending:
         from dashboard.notify import delivery
 
-        delivery.enqueue(pending)
+        try:
+            delivery.enqueue(pending)
+        except Exception:  # noqa: BLE001  the change is committed; the sweeper delivers what was not queued
+            log.exception("could not queue %d email(s) after commit; the sweeper will", len(pending))
 
 
 @event.listens_for(Session, "after_rollback")
