@@ -16,9 +16,19 @@ from dashboard.extensions import db
 from dashboard.models.base import UTCDateTime, utcnow
 
 
-def split_addresses(stored: str) -> list[str]:
-    """The addresses of a comma-separated column (`to_addrs`, `bcc_addrs`)."""
-    return [address for address in stored.split(",") if address]
+class AddressLists:
+    """`recipients` and `bcc` as lists, from the comma-separated `to_addrs` and `bcc_addrs`."""
+
+    to_addrs: str
+    bcc_addrs: str
+
+    @property
+    def recipients(self) -> list[str]:
+        return [address for address in self.to_addrs.split(",") if address]
+
+    @property
+    def bcc(self) -> list[str]:
+        return [address for address in self.bcc_addrs.split(",") if address]
 
 
 class EmailStatus(StrEnum):
@@ -29,7 +39,7 @@ class EmailStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
-class EmailMessage(db.Model):
+class EmailMessage(AddressLists, db.Model):
     __tablename__ = "email_messages"
     __table_args__ = (
         CheckConstraint("status IN ('queued', 'sending', 'sent', 'failed', 'cancelled')", name="status_known"),
@@ -62,14 +72,6 @@ class EmailMessage(db.Model):
     attachments: Mapped[list["EmailAttachment"]] = relationship(
         back_populates="message", cascade="all, delete-orphan", order_by="EmailAttachment.id"
     )
-
-    @property
-    def recipients(self) -> list[str]:
-        return split_addresses(self.to_addrs)
-
-    @property
-    def bcc(self) -> list[str]:
-        return split_addresses(self.bcc_addrs)
 
 
 class EmailAttachment(db.Model):

@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from dashboard.extensions import db
 from dashboard.models import EmailAttachment, EmailMessage
-from dashboard.models.outbox import split_addresses
+from dashboard.models.outbox import AddressLists
 from dashboard.notify.recipients import reject_line_breaks
 
 
@@ -31,7 +31,7 @@ class OutgoingAttachment:
 
 
 @dataclass
-class Outgoing:
+class Outgoing(AddressLists):
     id: int
     kind: str
     subject: str
@@ -42,14 +42,6 @@ class Outgoing:
     attempts: int
     smtp_message_id: str | None = None
     attachments: list[OutgoingAttachment] = field(default_factory=list)
-
-    @property
-    def recipients(self) -> list[str]:
-        return split_addresses(self.to_addrs)
-
-    @property
-    def bcc(self) -> list[str]:
-        return split_addresses(self.bcc_addrs)
 
 
 def load(ids: list[int]) -> list[Outgoing]:
