@@ -6,6 +6,7 @@ commits, the new ids go to RQ; if it rolls back, nothing was written and
 nothing is queued. If Redis is down the rows simply wait for the sweeper.
 """
 
+import functools
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -102,10 +103,15 @@ def email(
 
 def _insert_once(row: dict) -> int | None:
     """INSERT ... ON CONFLICT (dedupe_key) DO NOTHING: a concurrent duplicate is skipped, not an error."""
-    table = EmailMessage.__table__  # Core, not the ORM: thousands of these in a fan-out
-    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(table.c.id)
-    return db.session.execute(statement, row).scalar()
+    return db.session.execute(_insert_statement(db.session.get_bind().dialect.name), row).scalar()
+
+
+@functools.cache
+def _insert_statement(dialect: str):
+    """Built once per dialect; Core, not the ORM: a fan-out writes thousands."""
+    table = EmailMessage.__table__
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(table.c.id)
 
 
 def calendar_attachment(context: dict) -> Attachment:

@@ -5,6 +5,7 @@ empty ones are dropped and logged, never sent. Nothing with CR or LF ever
 reaches a header.
 """
 
+import functools
 import logging
 from collections.abc import Iterable
 
@@ -53,7 +54,14 @@ def clean(addresses: Iterable[str | None], *, context: str = "") -> list[str]:
 
 def admin_copies(recipients: list[str]) -> list[str]:
     """ADMIN_NOTIFICATION_EMAILS, minus anyone already among the recipients."""
-    configured = current_app.config.get("ADMIN_NOTIFICATION_EMAILS") or ""
-    admins = clean((part for part in configured.split(",") if part.strip()), context="in ADMIN_NOTIFICATION_EMAILS")
+    admins = _admins(current_app.config.get("ADMIN_NOTIFICATION_EMAILS") or "")
     already = {r.lower() for r in recipients}
     return [a for a in admins if a.lower() not in already]
+
+
+@functools.lru_cache(maxsize=4)
+def _admins(configured: str) -> tuple[str, ...]:
+    """The valid addresses of the setting, checked once rather than for every email."""
+    return tuple(
+        clean((part for part in configured.split(",") if part.strip()), context="in ADMIN_NOTIFICATION_EMAILS")
+    )
