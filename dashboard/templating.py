@@ -8,6 +8,7 @@ from flask import Flask, current_app
 from flask_login import current_user
 
 from dashboard.models import Role
+from dashboard.notify.render import inline_styles
 
 NAVIGATION = {
     Role.OWNER: [
@@ -73,6 +74,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(clinic_hour)
     app.add_template_filter(clinic_datetime)
     app.add_template_filter(money)
+    app.add_template_filter(inline_styles)
 
     @app.context_processor
     def helpers() -> dict:

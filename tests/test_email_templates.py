@@ -9,7 +9,7 @@ import pytest
 from flask_login import current_user
 
 from dashboard.notify.kinds import KINDS
-from dashboard.notify.render import render_email
+from dashboard.notify.render import render_email, render_emails
 from dashboard.notify.samples import SAMPLES, sample_context
 
 APPOINTMENT_KINDS = [
@@ -276,3 +276,18 @@ def test_cancelled_by_the_patient_reads_naturally(app):
     email = render(app, "appointment_cancelled", context)
     assert "As you asked, we have cancelled" in email.text
     assert "by you" not in email.text
+
+
+@pytest.mark.parametrize("kind", ["appointment_confirmation", "invoice", "new_availability"])
+def test_a_batch_renders_each_email_as_one_would_alone(app, kind):
+    contexts = []
+    for name in ["Aroha", "Ben <b>", "Chloé"]:
+        context = sample_context(kind)
+        context["patient"].first_name = name
+        contexts.append(context)
+    batch = render_emails(kind, contexts)
+    for context, rendered in zip(contexts, batch, strict=True):
+        alone = render_email(kind, context)
+        assert (rendered.subject, rendered.html, rendered.text) == (alone.subject, alone.html, alone.text)
+        assert "<!--inline:" not in rendered.html and 'style="' in rendered.html
+    assert "Ben &lt;b&gt;" in batch[1].html and "Aroha" not in batch[1].html
