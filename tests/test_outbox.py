@@ -1,6 +1,7 @@
 """Writing emails: one row per email in the caller's transaction, queued after commit."""
 
 import logging
+from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -106,7 +107,6 @@ def test_dedupe_key_makes_writing_idempotent(app):
 
 
 def test_a_not_before_time_waits_and_can_be_cancelled(app, smtp):
-    from datetime import timedelta
 
     from dashboard.models.base import utcnow
 
@@ -162,3 +162,43 @@ def test_preferences_page_saves_choices(client, auth, people):
     auth.post("/notifications/preferences", choices, form_page="/notifications/preferences")
     assert in_app.email_wanted({people["staff"].id}, "low_stock_alert") == set()
     assert in_app.email_wanted({people["staff"].id}, "new_appointment_notice") == {people["staff"].id}
+
+
+def test_a_batch_is_written_at_once_skipping_used_keys_and_bad_addresses(app, caplog):
+    write(kind="appointment_reminder", to="early@patients.example.org", dedupe_key="reminder:0")
+    db.session.commit()
+    starts = [sample_context("appointment_reminder")["appointment"].starts_at + timedelta(hours=i) for i in range(5)]
+    batch = []
+    for i, starts_at in enumerate(starts):
+        context = sample_context("appointment_reminder")
+        context["appointment"].starts_at = starts_at
+        context["appointment"].ends_at = starts_at + timedelta(minutes=30)
+        batch.append(notify.Message(to=f"p{i}@patients.example.org", context=context, dedupe_key=f"reminder:{i}"))
+    batch.append(notify.Message(to="not an address", context=sample_context("appointment_reminder")))
+    batch.append(batch[3])  # the same key twice in one batch goes once
+
+    with caplog.at_level(logging.WARNING):
+        ids = notify.emails("appointment_reminder", batch)
+    db.session.commit()
+
+    assert len(ids) == 4  # reminder:0 was used before
+    assert "not an address" in caplog.text
+    rows = db.session.scalars(select(EmailMessage).where(EmailMessage.id.in_(ids))).all()
+    assert sorted(r.to_addrs for r in rows) == [f"p{i}@patients.example.org" for i in range(1, 5)]
+    for row in rows:  # each row carries its own appointment's invitation
+        i = int(row.dedupe_key.split(":")[1])
+        [invitation] = row.attachments
+        assert starts[i].strftime("DTSTART:%Y%m%dT%H%M00Z").encode() in invitation.data
+    assert count() == 5
+
+
+def test_a_batch_is_queued_after_commit_and_delivered(app, smtp):
+    context = sample_context("new_availability")
+    ids = notify.emails(
+        "new_availability", [notify.Message(to=f"w{i}@patients.example.org", context=context) for i in range(3)]
+    )
+    assert len(ids) == 3 and emails_queue_ids() == []
+    db.session.commit()
+    assert len(emails_queue_ids()) == 1
+    assert delivery.deliver(ids).as_dict() == {"sent": 3, "retrying": 0, "failed": 0}
+    assert sorted(m.rcpt_tos[0] for m in smtp.received) == [f"w{i}@patients.example.org" for i in range(3)]

@@ -9,6 +9,6 @@ workers only after it commits (see DESIGN.md, "The path of one email").
 """
 
 from dashboard.notify.in_app import bell, desk, owners
-from dashboard.notify.outbox import Attachment, cancel, email
+from dashboard.notify.outbox import Attachment, Message, cancel, email, emails
 
-__all__ = ["Attachment", "bell", "cancel", "desk", "email", "owners"]
+__all__ = ["Attachment", "Message", "bell", "cancel", "desk", "email", "emails", "owners"]

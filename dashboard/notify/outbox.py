@@ -22,11 +22,12 @@ from dashboard.extensions import db
 from dashboard.models import EmailAttachment, EmailMessage, EmailStatus
 from dashboard.models.base import utcnow
 from dashboard.notify import ics, kinds, recipients
-from dashboard.notify.render import render_email
+from dashboard.notify.render import Rendered, render_emails
 
 log = logging.getLogger(__name__)
 
 PENDING = "outbox_pending"
+KEY_CHUNK = 500  # dedupe keys per IN (...) query
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,19 @@ class Attachment:
     filename: str
     content_type: str
     data: bytes
+
+
+@dataclass
+class Message:
+    """One email of a batch written by `emails()`; the fields are those of `email()`."""
+
+    to: str | Iterable[str | None] | None
+    context: dict
+    dedupe_key: str | None = None
+    not_before: datetime | None = None
+    patient_id: int | None = None
+    appointment_id: int | None = None
+    attachments: Sequence[Attachment] = ()
 
 
 def email(
@@ -52,58 +66,101 @@ def email(
     None when there is no valid recipient, or when `dedupe_key` was used
     before (so a scan that runs twice sends nothing new).
     """
-    spec = kinds.get(kind)
-    to_list = recipients.clean([to] if isinstance(to, str) or to is None else to, context=f"for {kind}")
-    if not to_list:
-        log.warning("no valid recipient for %s email (dedupe key %s); nothing written", kind, dedupe_key)
-        return None
-    if dedupe_key is not None:
-        recipients.reject_line_breaks(dedupe_key, "dedupe key")
-        if db.session.scalar(select(EmailMessage.id).where(EmailMessage.dedupe_key == dedupe_key)):
-            return None
+    message = Message(to, context, dedupe_key, not_before, patient_id, appointment_id, attachments)
+    written = emails(kind, [message])
+    return written[0] if written else None
 
-    rendered = render_email(kind, context)
-    if spec.calendar and not attachments and "appointment" in context:
-        attachments = [calendar_attachment(context)]
-    due = not_before or utcnow()
-    row = {
+
+def emails(kind: str, messages: Iterable[Message]) -> list[int]:
+    """Write a batch of emails of one kind in the current transaction; returns the new ids.
+
+    What a fan-out or a reminder scan calls: the dedupe keys are checked in one
+    query and the rows inserted with one executemany, so thousands of emails
+    cost little more than their rendering. Messages without a valid recipient,
+    or whose dedupe key was used before, are skipped as in `email()`.
+    """
+    batch = [(m, to) for m in messages if (to := _recipients(kind, m))]
+    used = _used_keys([m.dedupe_key for m, _ in batch if m.dedupe_key is not None])
+    todo, seen = [], set()
+    for message, to_list in batch:
+        key = message.dedupe_key
+        if key is None or (key not in used and key not in seen):
+            todo.append((message, to_list))
+            seen.add(key)
+
+    now = utcnow()
+    rows, files, alone = [], {}, []
+    for (message, to_list), rendered in zip(todo, render_emails(kind, [m.context for m, _ in todo]), strict=True):
+        row = _row(kind, message, to_list, rendered, now)
+        attachments = list(message.attachments) or _calendar(kind, message.context)
+        if attachments and message.dedupe_key is None:
+            # Without a key the bulk insert cannot tell which new id is this row's.
+            message_id = _insert(row)
+            _attach({message_id: attachments})
+            _remember([(message_id, row["next_attempt_at"])])
+            alone.append(message_id)
+            continue
+        if attachments:
+            files[message.dedupe_key] = attachments
+        rows.append(row)
+    if not rows:
+        return alone
+
+    written = db.session.execute(_insert_statement(db.session.get_bind().dialect.name), rows).all()
+    due = {row["dedupe_key"]: row["next_attempt_at"] for row in rows if row["dedupe_key"] is not None}
+    _attach({message_id: files[key] for message_id, key in written if key in files})
+    _remember([(message_id, due.get(key, now)) for message_id, key in written])
+    return alone + [message_id for message_id, _ in written]
+
+
+def _row(kind: str, message: Message, to_list: list[str], rendered: Rendered, now: datetime) -> dict:
+    return {
         "kind": kind,
         "to_addrs": ",".join(to_list),
         "bcc_addrs": ",".join(recipients.admin_copies(to_list)),
         "subject": recipients.reject_line_breaks(rendered.subject, "subject"),
         "html": rendered.html,
         "text": rendered.text,
-        "dedupe_key": dedupe_key,
+        "dedupe_key": message.dedupe_key,
         "status": EmailStatus.QUEUED,
         "attempts": 0,
-        "next_attempt_at": due,
-        "created_at": utcnow(),
-        "patient_id": patient_id,
-        "appointment_id": appointment_id,
+        "next_attempt_at": message.not_before or now,
+        "created_at": now,
+        "patient_id": message.patient_id,
+        "appointment_id": message.appointment_id,
     }
-    message_id = _insert_once(row)
-    if message_id is None:
-        return None
-    if attachments:
-        db.session.execute(
-            EmailAttachment.__table__.insert(),
-            [
-                {
-                    "message_id": message_id,
-                    "filename": recipients.reject_line_breaks(a.filename, "attachment name"),
-                    "content_type": a.content_type,
-                    "data": a.data,
-                }
-                for a in attachments
-            ],
-        )
-    db.session.info.setdefault(PENDING, []).append((message_id, due))
-    return message_id
 
 
-def _insert_once(row: dict) -> int | None:
+def _calendar(kind: str, context: dict) -> list[Attachment]:
+    """The .ics invitation that calendar kinds carry unless given their own attachments."""
+    if kinds.get(kind).calendar and "appointment" in context:
+        return [calendar_attachment(context)]
+    return []
+
+
+def _recipients(kind: str, message: Message) -> list[str]:
+    to = message.to
+    to_list = recipients.clean([to] if isinstance(to, str) or to is None else to, context=f"for {kind}")
+    if not to_list:
+        log.warning("no valid recipient for %s email (dedupe key %s); nothing written", kind, message.dedupe_key)
+    if message.dedupe_key is not None:
+        recipients.reject_line_breaks(message.dedupe_key, "dedupe key")
+    return to_list
+
+
+def _used_keys(keys: list[str]) -> set[str]:
+    """The dedupe keys among `keys` already in the outbox, so their emails are not even rendered."""
+    used: set[str] = set()
+    column = EmailMessage.dedupe_key
+    for start in range(0, len(keys), KEY_CHUNK):
+        used.update(db.session.scalars(select(column).where(column.in_(keys[start : start + KEY_CHUNK]))))
+    return used
+
+
+def _insert(row: dict) -> int | None:
     """INSERT ... ON CONFLICT (dedupe_key) DO NOTHING: a concurrent duplicate is skipped, not an error."""
-    return db.session.execute(_insert_statement(db.session.get_bind().dialect.name), row).scalar()
+    written = db.session.execute(_insert_statement(db.session.get_bind().dialect.name), row).first()
+    return written[0] if written else None
 
 
 @functools.cache
@@ -111,7 +168,28 @@ def _insert_statement(dialect: str):
     """Built once per dialect; Core, not the ORM: a fan-out writes thousands."""
     table = EmailMessage.__table__
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    return insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(table.c.id)
+    return insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(table.c.id, table.c.dedupe_key)
+
+
+def _attach(attachments: dict[int | None, Sequence[Attachment]]) -> None:
+    rows = [
+        {
+            "message_id": message_id,
+            "filename": recipients.reject_line_breaks(a.filename, "attachment name"),
+            "content_type": a.content_type,
+            "data": a.data,
+        }
+        for message_id, files in attachments.items()
+        if message_id is not None
+        for a in files
+    ]
+    if rows:
+        db.session.execute(EmailAttachment.__table__.insert(), rows)
+
+
+def _remember(written: list[tuple[int | None, datetime]]) -> None:
+    """Queue these ids when the transaction commits."""
+    db.session.info.setdefault(PENDING, []).extend((i, due) for i, due in written if i is not None)
 
 
 def calendar_attachment(context: dict) -> Attachment:
