@@ -79,6 +79,14 @@ class Config:
     CLINIC_BRAND_COLOUR = _env("CLINIC_BRAND_COLOUR", "#0b6e69")
     CLINIC_CURRENCY_SYMBOL = _env("CLINIC_CURRENCY_SYMBOL", "$")
 
+    # Appointments. Reminders go REMINDER_HOURS ahead (comma-separated for
+    # several, e.g. "24,2"); the cron scans on REMINDER_CRON (UTC crontab).
+    REMINDER_HOURS = _env("REMINDER_HOURS", "24")
+    REMINDER_CRON = _env("REMINDER_CRON", "5 * * * *")
+    # Hold the patient's emails about a change this long, so a booking undone
+    # within it sends nothing (0: send at once).
+    PATIENT_EMAIL_GRACE_MINUTES = _env_int("PATIENT_EMAIL_GRACE_MINUTES", 0)
+
     # A front desk keeps one page open all shift: the CSRF token lives as
     # long as the session instead of Flask-WTF's default hour.
     WTF_CSRF_TIME_LIMIT = None

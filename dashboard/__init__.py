@@ -63,13 +63,19 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from dashboard.admin import bp as admin_bp
+    from dashboard.appointments import bp as appointments_bp
     from dashboard.auth import bp as auth_bp
     from dashboard.main import bp as main_bp
     from dashboard.notifications import bp as notifications_bp
     from dashboard.outbox import bp as outbox_bp
+    from dashboard.patients import bp as patients_bp
+    from dashboard.schedule import bp as schedule_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(notifications_bp, url_prefix="/notifications")
     app.register_blueprint(outbox_bp, url_prefix="/admin")
+    app.register_blueprint(schedule_bp, url_prefix="/schedule")
+    app.register_blueprint(appointments_bp, url_prefix="/appointments")
+    app.register_blueprint(patients_bp, url_prefix="/patients")

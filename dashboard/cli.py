@@ -15,6 +15,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(outbox_group)
     app.cli.add_command(emails_group)
+    app.cli.add_command(send_reminders_command)
 
 
 @click.command("create-user")
@@ -60,6 +61,23 @@ def seed_demo_command(if_empty):
         raise click.ClickException("The database already has users; demo data goes into an empty one.")
     counts = demo.seed(current_app.config["DEMO_PASSWORD"])
     click.echo(f"Demo clinic ready: {counts['users']} users, {counts['patients']} patients.")
+
+
+@click.command("send-appointment-reminders")
+@click.option(
+    "--hours",
+    type=click.IntRange(min=1),
+    multiple=True,
+    help="Remind this many hours ahead (repeatable); default REMINDER_HOURS.",
+)
+@with_appcontext
+def send_reminders_command(hours):
+    """Email a reminder for every confirmed appointment starting within the next N hours, once each."""
+    from dashboard.services import reminders
+
+    for lead in hours or reminders.lead_times():
+        written = reminders.send_appointment_reminders(lead)
+        click.echo(f"{written} reminder(s) written for appointments in the next {lead} hours.")
 
 
 @click.group("outbox")

@@ -13,12 +13,26 @@ from dashboard.notify.render import inline_styles
 NAVIGATION = {
     Role.OWNER: [
         ("main.home", "Today"),
+        ("appointments.index", "Appointments"),
+        ("schedule.week", "Schedules"),
+        ("patients.index", "Patients"),
         ("notifications.index", "Notifications"),
         ("outbox.index", "Outbox"),
         ("admin.user_list", "Users"),
     ],
-    Role.STAFF: [("main.home", "Today"), ("notifications.index", "Notifications")],
-    Role.PRACTITIONER: [("main.home", "My day"), ("notifications.index", "Notifications")],
+    Role.STAFF: [
+        ("main.home", "Today"),
+        ("appointments.index", "Appointments"),
+        ("schedule.week", "Schedules"),
+        ("patients.index", "Patients"),
+        ("notifications.index", "Notifications"),
+    ],
+    Role.PRACTITIONER: [
+        ("main.home", "My day"),
+        ("schedule.week", "My schedule"),
+        ("appointments.index", "My appointments"),
+        ("notifications.index", "Notifications"),
+    ],
 }
 
 

@@ -4,12 +4,16 @@
 fails `test_every_route_is_listed`, so access is decided, never forgotten.
 """
 
+from datetime import timedelta
+
 import pytest
 
 from dashboard import notify
 from dashboard.extensions import db
 from dashboard.models import Notification
 from dashboard.notify.samples import sample_context
+from dashboard.services import appointments
+from tests.factories import make_patient, make_slot, practitioner_of
 
 OWNER, STAFF, PRACTITIONER = "owner", "staff", "practitioner"
 EVERYONE = {OWNER, STAFF, PRACTITIONER}
@@ -38,6 +42,10 @@ RULES = {
     "outbox.gallery": ("GET", "/admin/emails", {OWNER}),
     "outbox.gallery_item": ("GET", "/admin/emails/invoice", {OWNER}),
     "outbox.gallery_html": ("GET", "/admin/emails/invoice/html", {OWNER}),
+    # --- schedule (placeholders: {slot} is an open slot of the practitioner, {practitioner} their profile id) ---
+    # --- end schedule ---
+    # --- appointments and patients ({appointment}: the practitioner's, {patient}, {request}: a pending request) ---
+    # --- end appointments and patients ---
 }
 
 PROTECTED = [(endpoint, *rule) for endpoint, rule in RULES.items() if rule[2] is not PUBLIC]
@@ -55,7 +63,22 @@ def _fill(path: str, people, role: str) -> str:
     other = people[STAFF if role != STAFF else PRACTITIONER]
     email_id = notify.email("low_stock_alert", to="x@clinic.example.org", context=sample_context("low_stock_alert"))
     db.session.commit()
-    return path.format(note=note.id, other=other.id, email=email_id)
+    practitioner = practitioner_of(people[PRACTITIONER])
+    slot = make_slot(practitioner)
+    booked = appointments.book(
+        patient_id=make_patient().id, slot_id=make_slot(practitioner, starts_in=timedelta(days=3)).id, by_user=user
+    ).appointment
+    request = appointments.request_reschedule(booked.id, note="Later, please", by_user=user)
+    return path.format(
+        note=note.id,
+        other=other.id,
+        email=email_id,
+        slot=slot.id,
+        practitioner=practitioner.id,
+        appointment=booked.id,
+        patient=booked.patient_id,
+        request=request.id,
+    )
 
 
 @pytest.mark.parametrize("endpoint,method,path,allowed", PROTECTED, ids=[p[0] for p in PROTECTED])

@@ -1,15 +1,15 @@
 """What the single cron process (`python worker.py --cron`) enqueues, and when.
 
 RQ's cron has no leader lock: run exactly one cron process per deployment.
-Later features add their scans (reminders, overdue invoices, the outbox
-sweeper) to `SCHEDULE`.
+Features add their scans (reminders, overdue invoices, the outbox sweeper)
+to `schedule()`.
 """
 
 from dataclasses import dataclass
 
 from rq.cron import CronScheduler
 
-from dashboard.jobs import email, system
+from dashboard.jobs import appointments, email, system
 
 
 @dataclass(frozen=True)
@@ -20,14 +20,17 @@ class Scheduled:
     cron: str | None = None  # crontab syntax, in UTC
 
 
-SCHEDULE = [
-    Scheduled(system.cron_heartbeat, "default", interval=60),
-    Scheduled(email.sweep, "emails", interval=60),
-]
+def schedule(config) -> list[Scheduled]:
+    return [
+        Scheduled(system.cron_heartbeat, "default", interval=60),
+        Scheduled(email.sweep, "emails", interval=60),
+        Scheduled(appointments.send_reminders, "default", cron=config["REMINDER_CRON"]),
+        Scheduled(appointments.expire_requests, "default", interval=600),
+    ]
 
 
-def build_scheduler(connection) -> CronScheduler:
+def build_scheduler(connection, config) -> CronScheduler:
     scheduler = CronScheduler(connection=connection, name="dashboard-cron")
-    for entry in SCHEDULE:
+    for entry in schedule(config):
         scheduler.register(entry.func, entry.queue, interval=entry.interval, cron=entry.cron)
     return scheduler

@@ -4,9 +4,19 @@ from dashboard.models.notification import Notification
 from dashboard.models.outbox import EmailAttachment, EmailMessage, EmailStatus, NotificationPreference
 from dashboard.models.patient import Patient
 from dashboard.models.practitioner import Practitioner
+from dashboard.models.schedule import (
+    Appointment,
+    AppointmentStatus,
+    RequestStatus,
+    RescheduleRequest,
+    Slot,
+    SlotStatus,
+)
 from dashboard.models.user import Role, User
 
 __all__ = [
+    "Appointment",
+    "AppointmentStatus",
     "EmailAttachment",
     "EmailMessage",
     "EmailStatus",
@@ -14,6 +24,10 @@ __all__ = [
     "NotificationPreference",
     "Patient",
     "Practitioner",
+    "RequestStatus",
+    "RescheduleRequest",
     "Role",
+    "Slot",
+    "SlotStatus",
     "User",
 ]

@@ -1,0 +1,518 @@
+"""Booking, confirming, cancelling and moving appointments, and the emails each one sends.
+
+A slot is claimed with one conditional UPDATE (open → booked) in the booking
+transaction: whoever's UPDATE changes the row gets the slot; everyone else
+is told it was just taken and shown the other open times. Emails are written
+to the outbox in the same transaction (see notify), so a rollback sends
+nothing. With PATIENT_EMAIL_GRACE_MINUTES set, the patient's emails about a
+change wait that long and are withdrawn if the change is undone meanwhile.
+"""
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from flask import current_app
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+
+from dashboard import notify
+from dashboard.extensions import db
+from dashboard.models import (
+    Appointment,
+    AppointmentStatus,
+    Patient,
+    Practitioner,
+    RequestStatus,
+    RescheduleRequest,
+    Role,
+    Slot,
+    SlotStatus,
+    User,
+)
+from dashboard.models.base import utcnow
+from dashboard.models.schedule import ACTIVE
+from dashboard.navigation import external_url, path_for
+from dashboard.services import ServiceError
+from dashboard.services import schedule as slots
+
+log = logging.getLogger(__name__)
+
+REASON_LENGTH = 200
+
+
+class SlotTaken(ServiceError):
+    """The slot went to someone else a moment ago; `alternatives` are the practitioner's next open slots."""
+
+    def __init__(self, message: str, alternatives: list[Slot]):
+        super().__init__(message)
+        self.alternatives = alternatives
+
+
+@dataclass
+class Booked:
+    appointment: Appointment
+    repeated: bool = False  # the same form was submitted again: nothing new was booked
+
+
+# ------------------------------------------------------------------ booking
+
+
+def book(
+    *,
+    patient_id: int,
+    by_user: User,
+    slot_id: int | None = None,
+    practitioner_id: int | None = None,
+    day: date | None = None,
+    start: time | None = None,
+    end: time | None = None,
+    reason: str = "",
+    confirmed: bool = True,
+    request_key: str | None = None,
+) -> Booked:
+    """Book a patient into an open slot, or (with practitioner, day, start, end) at a time outside the schedule.
+
+    `request_key` is the form's one-time token: the same form posted twice books once."""
+    if request_key:
+        earlier = _by_request_key(request_key)
+        if earlier is not None:
+            return Booked(earlier, repeated=True)
+    patient = db.session.get(Patient, patient_id)
+    if patient is None:
+        raise ServiceError("Choose a patient.")
+    reason = (reason or "").strip()[:REASON_LENGTH]
+
+    slot = _claim(slot_id, by_user) if slot_id is not None else _ad_hoc_slot(practitioner_id, day, start, end, by_user)
+
+    now = utcnow()
+    appointment = Appointment(
+        patient_id=patient.id,
+        practitioner_id=slot.practitioner_id,
+        slot_id=slot.id,
+        starts_at=slot.starts_at,
+        ends_at=slot.ends_at,
+        reason=reason,
+        status=AppointmentStatus.CONFIRMED if confirmed else AppointmentStatus.PENDING,
+        scheduled_at=now,
+        confirmed_at=now if confirmed else None,
+        request_key=request_key or None,
+        created_by_id=by_user.id,
+    )
+    db.session.add(appointment)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # The same form, posted twice at once: the other request booked it.
+        db.session.rollback()
+        earlier = _by_request_key(request_key) if request_key else None
+        if earlier is None:
+            raise
+        return Booked(earlier, repeated=True)
+
+    if confirmed:
+        _email_patient("appointment_confirmation", appointment, f"appointment:{appointment.id}:confirmation")
+    _tell_desk_about(appointment, by_user)
+    db.session.commit()
+    log.info("appointment %s booked for patient %s by user %s", appointment.id, patient.id, by_user.id)
+    return Booked(appointment)
+
+
+def _by_request_key(request_key: str) -> Appointment | None:
+    return db.session.scalar(select(Appointment).where(Appointment.request_key == request_key))
+
+
+def _claim(slot_id: int, by_user: User) -> Slot:
+    """Take an open, future slot with one conditional UPDATE, or say why not."""
+    slot = db.session.get(Slot, slot_id)
+    if slot is None:
+        raise ServiceError("That slot no longer exists.")
+    if by_user.has_role(Role.PRACTITIONER):
+        slots.practitioner_for(by_user, slot.practitioner_id)
+    claimed = db.session.execute(
+        update(Slot)
+        .where(Slot.id == slot_id, Slot.status == SlotStatus.OPEN, Slot.starts_at > utcnow())
+        .values(status=SlotStatus.BOOKED)
+    ).rowcount
+    if claimed:
+        db.session.refresh(slot)
+        return slot
+    db.session.rollback()
+    slot = db.session.get(Slot, slot_id)
+    if slot.starts_at <= utcnow():
+        raise ServiceError("That time has already passed.")
+    if slot.status == SlotStatus.BLOCKED:
+        raise SlotTaken("That slot is blocked; choose another time.", slots.open_slots(slot.practitioner_id, limit=5))
+    raise SlotTaken("That time was just taken by someone else.", slots.open_slots(slot.practitioner_id, limit=5))
+
+
+def _ad_hoc_slot(
+    practitioner_id: int | None, day: date | None, start: time | None, end: time | None, by_user: User
+) -> Slot:
+    """A booked slot made for an appointment outside the schedule, if it overlaps nothing."""
+    if practitioner_id is None or day is None or start is None or end is None:
+        raise ServiceError("Choose an open slot, or give the practitioner, date, start and end.")
+    practitioner = slots.practitioner_for(by_user, practitioner_id)
+    span = slots.Span(slots.local_to_utc(day, start), slots.local_to_utc(day, end))
+    if span.ends_at <= span.starts_at:
+        raise ServiceError("The end time must be after the start time.")
+    if span.starts_at <= utcnow():
+        raise ServiceError("That time has already passed.")
+    slots.lock_practitioner(practitioner.id)
+    clash = slots.first_clash(practitioner.id, [span])
+    if clash is not None:
+        db.session.rollback()
+        raise ServiceError(
+            f"{practitioner.name} already has a slot at {slots.describe(clash.starts_at)}"
+            f"–{slots.describe_time(clash.ends_at)}; book that slot or choose another time."
+        )
+    slot = Slot(
+        practitioner_id=practitioner.id,
+        starts_at=span.starts_at,
+        ends_at=span.ends_at,
+        status=SlotStatus.BOOKED,
+        created_by_id=by_user.id,
+    )
+    db.session.add(slot)
+    db.session.flush()
+    return slot
+
+
+def _tell_desk_about(appointment: Appointment, by_user: User) -> None:
+    """The new-appointment notice: bell (and email, unless turned off) for the desk and the practitioner."""
+    people = {u.id: u for u in notify.desk()}
+    practitioner_user = appointment.practitioner.user
+    if practitioner_user is not None and practitioner_user.active:
+        people[practitioner_user.id] = practitioner_user
+    people.pop(by_user.id, None)  # whoever booked it knows
+    if not people:
+        return
+    when = slots.describe(appointment.starts_at)
+    state = "requested" if appointment.status == AppointmentStatus.PENDING else "booked"
+    notify.bell(
+        people.values(),
+        "new_appointment_notice",
+        f"{appointment.patient.name} {state} with {appointment.practitioner.name}, {when}",
+        link=path_for("appointments.detail", appointment_id=appointment.id),
+        email_context={
+            "patient": appointment.patient,
+            "appointment": appointment,
+            "booked_by": by_user.full_name,
+            "appointment_url": external_url("appointments.detail", appointment_id=appointment.id),
+        },
+        dedupe_key=f"appointment:{appointment.id}:notice",
+    )
+
+
+def _grace_until() -> datetime | None:
+    minutes = current_app.config["PATIENT_EMAIL_GRACE_MINUTES"]
+    return utcnow() + timedelta(minutes=minutes) if minutes > 0 else None
+
+
+def _email_patient(kind: str, appointment: Appointment, dedupe_key: str, **context) -> int | None:
+    return notify.email(
+        kind,
+        to=appointment.patient.email,
+        context={"patient": appointment.patient, "appointment": appointment, **context},
+        dedupe_key=dedupe_key,
+        not_before=_grace_until(),
+        patient_id=appointment.patient_id,
+        appointment_id=appointment.id,
+    )
+
+
+# ------------------------------------------------------------------ changing an appointment
+
+
+def get(appointment_id: int, user: User) -> Appointment:
+    """The appointment, if `user` may see it (a practitioner sees only their own)."""
+    appointment = db.session.get(
+        Appointment,
+        appointment_id,
+        options=[joinedload(Appointment.patient), joinedload(Appointment.practitioner)],
+    )
+    if appointment is None:
+        raise LookupError(appointment_id)
+    if user.has_role(Role.PRACTITIONER) and appointment.practitioner.user_id != user.id:
+        raise PermissionError(appointment_id)
+    return appointment
+
+
+def confirm(appointment_id: int, by_user: User) -> Appointment:
+    appointment = get(appointment_id, by_user)
+    changed = _move_status(appointment, [AppointmentStatus.PENDING], AppointmentStatus.CONFIRMED, confirmed_at=utcnow())
+    if not changed:
+        raise ServiceError(f"This appointment is {appointment.status_enum.label.lower()}, not awaiting confirmation.")
+    _email_patient("appointment_confirmation", appointment, f"appointment:{appointment.id}:confirmation")
+    db.session.commit()
+    return appointment
+
+
+def cancel(appointment_id: int, *, by_user: User | None, reason: str, cancelled_by: str | None = None) -> Appointment:
+    """Cancel a pending or confirmed appointment and free its slot (if still ahead).
+
+    The patient is told who cancelled and why, unless the confirmation was
+    still held in its grace period: then neither email goes."""
+    appointment = get(appointment_id, by_user) if by_user else db.session.get(Appointment, appointment_id)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError("Give a reason for the cancellation; the patient will read it.")
+    who = cancelled_by or ("the clinic" if by_user is None else f"{by_user.full_name} at the clinic")
+    changed = _move_status(
+        appointment,
+        list(ACTIVE),
+        AppointmentStatus.CANCELLED,
+        cancelled_at=utcnow(),
+        cancelled_by=who,
+        cancel_reason=reason,
+    )
+    if not changed:
+        raise ServiceError(f"This appointment is already {appointment.status_enum.label.lower()}.")
+    _free_slot(appointment.slot_id)
+    _expire_requests_of(appointment.id)
+    withdrawn = notify.cancel(dedupe_key=f"appointment:{appointment.id}:confirmation")
+    if not withdrawn:
+        _email_patient(
+            "appointment_cancelled",
+            appointment,
+            f"appointment:{appointment.id}:cancelled",
+            cancelled_by=who,
+            reason=reason,
+        )
+    db.session.commit()
+    log.info("appointment %s cancelled by %s", appointment.id, who)
+    return appointment
+
+
+def record_outcome(appointment_id: int, outcome: str, by_user: User) -> Appointment:
+    """Mark a confirmed appointment that has started as completed or a no-show."""
+    if outcome not in (AppointmentStatus.COMPLETED, AppointmentStatus.NO_SHOW):
+        raise ServiceError("Unknown outcome.")
+    appointment = get(appointment_id, by_user)
+    if appointment.starts_at > utcnow():
+        raise ServiceError("That appointment hasn't started yet.")
+    if not _move_status(appointment, [AppointmentStatus.CONFIRMED], outcome):
+        raise ServiceError(f"This appointment is {appointment.status_enum.label.lower()}.")
+    db.session.commit()
+    return appointment
+
+
+def _move_status(appointment: Appointment, allowed: list[str], to: str, **values) -> bool:
+    """One conditional UPDATE, so two people acting at once change it once."""
+    changed = db.session.execute(
+        update(Appointment)
+        .where(Appointment.id == appointment.id, Appointment.status.in_(allowed))
+        .values(status=to, **values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.refresh(appointment)
+    return bool(changed)
+
+
+def _free_slot(slot_id: int | None) -> None:
+    """A cancelled appointment's slot opens again, if it is still ahead."""
+    if slot_id is not None:
+        db.session.execute(
+            update(Slot)
+            .where(Slot.id == slot_id, Slot.status == SlotStatus.BOOKED, Slot.starts_at > utcnow())
+            .values(status=SlotStatus.OPEN)
+        )
+
+
+# ------------------------------------------------------------------ reschedule requests
+
+
+def request_reschedule(
+    appointment_id: int, *, note: str, by_user: User | None, source: str = "staff"
+) -> RescheduleRequest:
+    appointment = get(appointment_id, by_user) if by_user else db.session.get(Appointment, appointment_id)
+    if appointment is None or not appointment.is_active:
+        raise ServiceError("Only a pending or confirmed appointment can be moved.")
+    if appointment.starts_at <= utcnow():
+        raise ServiceError("That appointment has already started.")
+    request = RescheduleRequest(
+        appointment_id=appointment.id,
+        note=(note or "").strip(),
+        source=source,
+        created_by_id=by_user.id if by_user else None,
+        old_starts_at=appointment.starts_at,
+    )
+    db.session.add(request)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise ServiceError("There is already a request to move this appointment waiting for an answer.") from None
+    return request
+
+
+def pending_requests() -> list[RescheduleRequest]:
+    """The queue, soonest appointment first; requests whose appointment has started are expired first."""
+    expire_requests()
+    return list(
+        db.session.scalars(
+            select(RescheduleRequest)
+            .join(RescheduleRequest.appointment)
+            .options(
+                joinedload(RescheduleRequest.appointment).joinedload(Appointment.patient),
+                joinedload(RescheduleRequest.appointment).joinedload(Appointment.practitioner),
+            )
+            .where(RescheduleRequest.status == RequestStatus.PENDING)
+            .order_by(Appointment.starts_at)
+        )
+    )
+
+
+def expire_requests() -> int:
+    """Pending requests not handled by their appointment's time (or whose appointment ended) expire."""
+    live = select(Appointment.id).where(Appointment.status.in_(ACTIVE), Appointment.starts_at > utcnow())
+    expired = db.session.execute(
+        update(RescheduleRequest)
+        .where(RescheduleRequest.status == RequestStatus.PENDING, RescheduleRequest.appointment_id.not_in(live))
+        .values(status=RequestStatus.EXPIRED, decided_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    return expired
+
+
+def _expire_requests_of(appointment_id: int) -> None:
+    db.session.execute(
+        update(RescheduleRequest)
+        .where(RescheduleRequest.appointment_id == appointment_id, RescheduleRequest.status == RequestStatus.PENDING)
+        .values(status=RequestStatus.EXPIRED, decided_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _open_request(request_id: int, by_user: User) -> RescheduleRequest:
+    request = db.session.get(RescheduleRequest, request_id)
+    if request is None:
+        raise ServiceError("That request no longer exists.")
+    get(request.appointment_id, by_user)  # a practitioner only handles their own
+    if request.status == RequestStatus.PENDING and (
+        not request.appointment.is_active or request.appointment.starts_at <= utcnow()
+    ):
+        expire_requests()
+        db.session.refresh(request)
+    if request.status != RequestStatus.PENDING:
+        raise ServiceError(f"That request is already {request.status}.")
+    return request
+
+
+def approve_reschedule(request_id: int, new_slot_id: int, by_user: User) -> Appointment:
+    """Move the appointment into `new_slot_id` (claimed like a booking); the old slot opens again."""
+    request = _open_request(request_id, by_user)
+    appointment = request.appointment
+    new_slot = db.session.get(Slot, new_slot_id)
+    if new_slot is None or new_slot.practitioner_id != appointment.practitioner_id:
+        raise ServiceError(f"Choose one of {appointment.practitioner.name}'s open slots.")
+    decided = db.session.execute(
+        update(RescheduleRequest)
+        .where(RescheduleRequest.id == request.id, RescheduleRequest.status == RequestStatus.PENDING)
+        .values(status=RequestStatus.APPROVED, decided_at=utcnow(), decided_by_id=by_user.id, new_slot_id=new_slot_id)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not decided:
+        db.session.rollback()
+        raise ServiceError("Someone else answered that request a moment ago.")
+    slot = _claim(new_slot_id, by_user)
+    old_starts_at, old_slot_id = appointment.starts_at, appointment.slot_id
+    appointment.slot_id = slot.id
+    appointment.starts_at = slot.starts_at
+    appointment.ends_at = slot.ends_at
+    appointment.scheduled_at = utcnow()
+    db.session.flush()
+    _free_slot(old_slot_id)
+    _email_patient("reschedule_approved", appointment, f"reschedule:{request.id}:approved", old_starts_at=old_starts_at)
+    db.session.commit()
+    return appointment
+
+
+def reject_reschedule(request_id: int, reason: str, by_user: User) -> RescheduleRequest:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError("Give a reason; the patient will read it.")
+    request = _open_request(request_id, by_user)
+    db.session.execute(
+        update(RescheduleRequest)
+        .where(RescheduleRequest.id == request.id, RescheduleRequest.status == RequestStatus.PENDING)
+        .values(status=RequestStatus.REJECTED, decided_at=utcnow(), decided_by_id=by_user.id, reason=reason)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(request)
+    _email_patient("reschedule_rejected", request.appointment, f"reschedule:{request.id}:rejected", reason=reason)
+    db.session.commit()
+    return request
+
+
+# ------------------------------------------------------------------ lists
+
+
+LISTS = ("today", "upcoming", "past", "all")
+
+
+@dataclass
+class Listing:
+    items: list[Appointment]
+    page: int
+    per_page: int
+    has_next: bool
+    filters: dict = field(default_factory=dict)
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+
+def listing(
+    user: User,
+    *,
+    view: str = "upcoming",
+    practitioner_id: int | None = None,
+    patient_id: int | None = None,
+    status: str | None = None,
+    q: str = "",
+    page: int = 1,
+    per_page: int = 25,
+) -> Listing:
+    """One page of appointments: two queries whatever the page (the rows with
+    their patient and practitioner joined in, and nothing per row); "has next"
+    comes from fetching one row more than shown, not from a COUNT."""
+    now = utcnow()
+    query = select(Appointment).join(Appointment.patient).join(Appointment.practitioner)
+    query = query.options(joinedload(Appointment.patient), joinedload(Appointment.practitioner))
+    if user.has_role(Role.PRACTITIONER):
+        query = query.where(Practitioner.user_id == user.id)
+    elif practitioner_id:
+        query = query.where(Appointment.practitioner_id == practitioner_id)
+    if patient_id:
+        query = query.where(Appointment.patient_id == patient_id)
+    if status in {s.value for s in AppointmentStatus}:
+        query = query.where(Appointment.status == status)
+    q = (q or "").strip()
+    if q:
+        like = f"%{q.lower()}%"
+        query = query.where(
+            or_(
+                func.lower(Patient.first_name + " " + Patient.last_name).like(like),
+                func.lower(Patient.email).like(like),
+                func.lower(Appointment.reason).like(like),
+            )
+        )
+    if view == "today":
+        today = slots.clinic_today()
+        query = query.where(
+            Appointment.starts_at >= slots.local_to_utc(today, time(0)),
+            Appointment.starts_at < slots.local_to_utc(today + timedelta(days=1), time(0)),
+        ).order_by(Appointment.starts_at)
+    elif view == "upcoming":
+        query = query.where(Appointment.starts_at >= now).order_by(Appointment.starts_at)
+    elif view == "past":
+        query = query.where(Appointment.starts_at < now).order_by(Appointment.starts_at.desc())
+    else:
+        query = query.order_by(Appointment.starts_at.desc())
+    page = max(page, 1)
+    rows = list(db.session.scalars(query.offset((page - 1) * per_page).limit(per_page + 1)).unique())
+    return Listing(rows[:per_page], page, per_page, len(rows) > per_page)

@@ -1,0 +1,316 @@
+"""Practitioners' availability: adding, blocking and removing slots, and the week at a glance.
+
+Times come in as the clinic's wall-clock times (a date plus "09:00") and are
+stored in UTC, converted day by day, so "every Tuesday at 09:00" stays at
+09:00 on both sides of a daylight-saving change.
+"""
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import and_, select, update
+from sqlalchemy.orm import joinedload
+
+from dashboard.extensions import db
+from dashboard.models import Appointment, AppointmentStatus, Practitioner, Role, Slot, SlotStatus, User
+from dashboard.models.base import utcnow
+from dashboard.models.schedule import ACTIVE
+from dashboard.services import ServiceError
+from dashboard.templating import clinic_zone
+
+MAX_SLOTS_AT_ONCE = 500
+MIN_SLOT_MINUTES = 5
+
+
+def local_to_utc(day: date, at: time) -> datetime:
+    """The UTC instant of a wall-clock time on a day in the clinic's zone.
+
+    A time the clocks skip (e.g. 02:30 when they spring forward) is refused."""
+    zone = clinic_zone()
+    local = datetime.combine(day, at, tzinfo=zone)
+    instant = local.astimezone(UTC)
+    if instant.astimezone(zone).replace(tzinfo=None) != local.replace(tzinfo=None):
+        raise ServiceError(f"{at:%H:%M} does not exist on {day:%d %B %Y}: the clocks change that night.")
+    return instant
+
+
+def clinic_today() -> date:
+    return datetime.now(clinic_zone()).date()
+
+
+# ------------------------------------------------------------------ who may manage whom
+
+
+def practitioners_for(user: User) -> list[Practitioner]:
+    """Whose schedules `user` may manage: their own for a practitioner, everyone's for the desk."""
+    if user.has_role(Role.PRACTITIONER):
+        return list(db.session.scalars(select(Practitioner).where(Practitioner.user_id == user.id)))
+    return list(db.session.scalars(select(Practitioner).where(Practitioner.active).order_by(Practitioner.name)))
+
+
+def practitioner_for(user: User, practitioner_id: int | None) -> Practitioner:
+    """The practitioner `user` asked for (or their own, or the first); ServiceError if not theirs."""
+    allowed = practitioners_for(user)
+    if not allowed:
+        raise ServiceError("There is no practitioner whose schedule you can manage yet.")
+    if practitioner_id is None:
+        return allowed[0]
+    for practitioner in allowed:
+        if practitioner.id == practitioner_id:
+            return practitioner
+    raise ServiceError("You can only manage your own schedule.")
+
+
+def lock_practitioner(practitioner_id: int) -> None:
+    """Serialise changes to one practitioner's time until this transaction ends.
+
+    A no-op UPDATE of the practitioner's row: PostgreSQL locks the row, SQLite
+    takes its write lock, so two people adding overlapping slots (or an ad hoc
+    appointment) at once are checked one after the other."""
+    db.session.execute(
+        update(Practitioner).where(Practitioner.id == practitioner_id).values(active=Practitioner.active)
+    )
+
+
+# ------------------------------------------------------------------ adding slots
+
+
+@dataclass(frozen=True)
+class Span:
+    starts_at: datetime
+    ends_at: datetime
+
+
+def add_slot(practitioner_id: int, day: date, start: time, end: time, *, by_user_id: int | None) -> Slot:
+    [slot] = add_slots(practitioner_id, [_span(day, start, end)], by_user_id=by_user_id)
+    return slot
+
+
+def recurring_spans(
+    *, first_day: date, weeks: int, weekdays: set[int], start: time, end: time, minutes: int
+) -> list[Span]:
+    """Slots of `minutes` from `start` to `end` on the given weekdays (Monday = 0) for `weeks` weeks."""
+    if not weekdays:
+        raise ServiceError("Choose at least one day of the week.")
+    if not 1 <= weeks <= 52:
+        raise ServiceError("Repeat for between 1 and 52 weeks.")
+    if minutes < MIN_SLOT_MINUTES:
+        raise ServiceError(f"Slots must be at least {MIN_SLOT_MINUTES} minutes long.")
+    if end <= start:
+        raise ServiceError("The end time must be after the start time.")
+    spans = []
+    for offset in range(weeks * 7):
+        day = first_day + timedelta(days=offset)
+        if day.weekday() not in weekdays:
+            continue
+        begin = datetime.combine(day, start)
+        while begin + timedelta(minutes=minutes) <= datetime.combine(day, end):
+            finish = begin + timedelta(minutes=minutes)
+            spans.append(_span(day, begin.time(), finish.time()))
+            begin = finish
+    if not spans:
+        raise ServiceError(f"No {minutes}-minute slot fits between {start:%H:%M} and {end:%H:%M}.")
+    return spans
+
+
+def add_slots(practitioner_id: int, spans: list[Span], *, by_user_id: int | None) -> list[Slot]:
+    """Add open slots, all or none: any in the past or overlapping another refuses the lot."""
+    if len(spans) > MAX_SLOTS_AT_ONCE:
+        raise ServiceError(f"That is {len(spans)} slots; add at most {MAX_SLOTS_AT_ONCE} at once.")
+    now = utcnow()
+    spans = sorted(spans, key=lambda s: s.starts_at)
+    for span in spans:
+        if span.ends_at <= span.starts_at:
+            raise ServiceError("The end time must be after the start time.")
+        if span.starts_at <= now:
+            raise ServiceError(f"{describe(span.starts_at)} is in the past; slots must start in the future.")
+    for earlier, later in zip(spans, spans[1:], strict=False):
+        if later.starts_at < earlier.ends_at:
+            raise ServiceError(f"{describe(later.starts_at)} overlaps {describe(earlier.starts_at)}.")
+
+    lock_practitioner(practitioner_id)
+    clash = first_clash(practitioner_id, spans)
+    if clash is not None:
+        db.session.rollback()
+        raise ServiceError(
+            f"{describe(clash.starts_at)} overlaps a slot that already exists "
+            f"({describe(clash.starts_at)}–{describe_time(clash.ends_at)}). Nothing was added."
+        )
+    slots = [
+        Slot(
+            practitioner_id=practitioner_id,
+            starts_at=span.starts_at,
+            ends_at=span.ends_at,
+            status=SlotStatus.OPEN,
+            created_by_id=by_user_id,
+        )
+        for span in spans
+    ]
+    db.session.add_all(slots)
+    db.session.commit()
+    return slots
+
+
+def first_clash(practitioner_id: int, spans: list[Span]) -> Slot | None:
+    """The first existing slot of the practitioner overlapping any of `spans` (one query)."""
+    if not spans:
+        return None
+    lo, hi = min(s.starts_at for s in spans), max(s.ends_at for s in spans)
+    existing = db.session.scalars(
+        select(Slot)
+        .where(Slot.practitioner_id == practitioner_id, Slot.starts_at < hi, Slot.ends_at > lo)
+        .order_by(Slot.starts_at)
+    ).all()
+    for span in spans:
+        for slot in existing:
+            if slot.starts_at < span.ends_at and slot.ends_at > span.starts_at:
+                return slot
+    return None
+
+
+def _span(day: date, start: time, end: time) -> Span:
+    if end <= start:
+        raise ServiceError("The end time must be after the start time.")
+    return Span(local_to_utc(day, start), local_to_utc(day, end))
+
+
+# ------------------------------------------------------------------ blocking and removing
+
+
+def _managed_slot(slot_id: int, user: User) -> Slot:
+    slot = db.session.get(Slot, slot_id)
+    if slot is None:
+        raise ServiceError("That slot no longer exists.")
+    practitioner_for(user, slot.practitioner_id)  # refuses another practitioner's slot
+    return slot
+
+
+def block_slot(slot_id: int, user: User) -> Slot:
+    slot = _managed_slot(slot_id, user)
+    changed = db.session.execute(
+        update(Slot).where(Slot.id == slot_id, Slot.status == SlotStatus.OPEN).values(status=SlotStatus.BLOCKED)
+    ).rowcount
+    db.session.commit()
+    if not changed:
+        raise ServiceError(_why_not_open(slot))
+    return slot
+
+
+def unblock_slot(slot_id: int, user: User) -> Slot:
+    slot = _managed_slot(slot_id, user)
+    if slot.starts_at <= utcnow():
+        raise ServiceError("That slot has already started.")
+    changed = db.session.execute(
+        update(Slot).where(Slot.id == slot_id, Slot.status == SlotStatus.BLOCKED).values(status=SlotStatus.OPEN)
+    ).rowcount
+    db.session.commit()
+    if not changed:
+        raise ServiceError("That slot is not blocked.")
+    return slot
+
+
+def remove_slot(slot_id: int, user: User) -> None:
+    """Delete an open or blocked slot; a booked one must be cancelled first. Past ones stay as history."""
+    slot = _managed_slot(slot_id, user)
+    if db.session.scalar(select(Appointment.id).where(Appointment.slot_id == slot_id).limit(1)):
+        raise ServiceError("That slot has appointments on record; block it instead of removing it.")
+    deleted = db.session.execute(
+        Slot.__table__.delete().where(
+            Slot.__table__.c.id == slot_id, Slot.__table__.c.status.in_([SlotStatus.OPEN, SlotStatus.BLOCKED])
+        )
+    ).rowcount
+    db.session.commit()
+    if not deleted:
+        raise ServiceError(_why_not_open(slot))
+
+
+def _why_not_open(slot: Slot) -> str:
+    db.session.refresh(slot)
+    if slot.status == SlotStatus.BOOKED:
+        return "That slot is booked; cancel its appointment first."
+    if slot.status == SlotStatus.BLOCKED:
+        return "That slot is already blocked."
+    return "That slot can't be changed."
+
+
+# ------------------------------------------------------------------ reading
+
+
+def open_slots(practitioner_id: int, *, limit: int = 20, after: datetime | None = None) -> list[Slot]:
+    return list(
+        db.session.scalars(
+            select(Slot)
+            .where(
+                Slot.practitioner_id == practitioner_id,
+                Slot.status == SlotStatus.OPEN,
+                Slot.starts_at > (after or utcnow()),
+            )
+            .order_by(Slot.starts_at)
+            .limit(limit)
+        )
+    )
+
+
+@dataclass
+class Day:
+    day: date
+    slots: list[Slot] = field(default_factory=list)
+
+    @property
+    def is_today(self) -> bool:
+        return self.day == clinic_today()
+
+
+@dataclass
+class Week:
+    practitioner: Practitioner
+    monday: date
+    days: list[Day]
+    appointments: dict[int, Appointment]  # by slot id, the live ones
+
+    @property
+    def previous(self) -> date:
+        return self.monday - timedelta(days=7)
+
+    @property
+    def next(self) -> date:
+        return self.monday + timedelta(days=7)
+
+    def count(self, status: str) -> int:
+        return sum(1 for d in self.days for s in d.slots if s.status == status)
+
+
+def week(practitioner: Practitioner, any_day: date) -> Week:
+    """The practitioner's slots Monday to Sunday of the week holding `any_day`, with who booked what."""
+    monday = any_day - timedelta(days=any_day.weekday())
+    start = local_to_utc(monday, time(0))
+    end = local_to_utc(monday + timedelta(days=7), time(0))
+    slots = db.session.scalars(
+        select(Slot)
+        .where(Slot.practitioner_id == practitioner.id, Slot.starts_at >= start, Slot.starts_at < end)
+        .order_by(Slot.starts_at)
+    ).all()
+    appointments = db.session.scalars(
+        select(Appointment)
+        .options(joinedload(Appointment.patient))
+        .where(
+            and_(
+                Appointment.slot_id.in_([s.id for s in slots]),
+                Appointment.status.in_([*ACTIVE, AppointmentStatus.COMPLETED, AppointmentStatus.NO_SHOW]),
+            )
+        )
+    ).all()
+    zone = clinic_zone()
+    days = [Day(monday + timedelta(days=i)) for i in range(7)]
+    for slot in slots:
+        days[(slot.starts_at.astimezone(zone).date() - monday).days].slots.append(slot)
+    return Week(practitioner, monday, days, {a.slot_id: a for a in appointments})
+
+
+def describe(moment: datetime) -> str:
+    local = moment.astimezone(clinic_zone())
+    return f"{local:%a %d %b} at {local:%H:%M}"
+
+
+def describe_time(moment: datetime) -> str:
+    return f"{moment.astimezone(clinic_zone()):%H:%M}"
