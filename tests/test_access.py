@@ -43,8 +43,28 @@ RULES = {
     "outbox.gallery_item": ("GET", "/admin/emails/invoice", {OWNER}),
     "outbox.gallery_html": ("GET", "/admin/emails/invoice/html", {OWNER}),
     # --- schedule (placeholders: {slot} is an open slot of the practitioner, {practitioner} their profile id) ---
+    "schedule.week": ("GET", "/schedule/?practitioner={practitioner}", EVERYONE),
+    "schedule.add_slot": ("GET", "/schedule/slots?practitioner={practitioner}", EVERYONE),  # POST: a form
+    "schedule.add_recurring": ("GET", "/schedule/slots/recurring?practitioner={practitioner}", EVERYONE),
+    "schedule.block": ("POST", "/schedule/slots/{slot}/block", EVERYONE),
+    "schedule.unblock": ("POST", "/schedule/slots/{slot}/unblock", EVERYONE),
+    "schedule.remove": ("POST", "/schedule/slots/{slot}/remove", EVERYONE),
     # --- end schedule ---
     # --- appointments and patients ({appointment}: the practitioner's, {patient}, {request}: a pending request) ---
+    "appointments.index": ("GET", "/appointments/?view=upcoming", EVERYONE),
+    "appointments.detail": ("GET", "/appointments/{appointment}", EVERYONE),
+    "appointments.new": ("GET", "/appointments/new?slot={slot}", EVERYONE),
+    "appointments.confirm": ("POST", "/appointments/{appointment}/confirm", EVERYONE),
+    "appointments.cancel": ("POST", "/appointments/{appointment}/cancel", EVERYONE),
+    "appointments.outcome": ("POST", "/appointments/{appointment}/outcome", EVERYONE),
+    "appointments.request_reschedule": ("POST", "/appointments/{appointment}/reschedule-request", EVERYONE),
+    "appointments.requests": ("GET", "/appointments/requests", {OWNER, STAFF}),
+    "appointments.approve": ("POST", "/appointments/requests/{request}/approve", {OWNER, STAFF}),
+    "appointments.reject": ("POST", "/appointments/requests/{request}/reject", {OWNER, STAFF}),
+    "patients.index": ("GET", "/patients/?q=a", {OWNER, STAFF}),
+    "patients.new": ("GET", "/patients/new", {OWNER, STAFF}),
+    "patients.detail": ("GET", "/patients/{patient}", {OWNER, STAFF}),
+    "patients.edit": ("GET", "/patients/{patient}/edit", {OWNER, STAFF}),
     # --- end appointments and patients ---
 }
 

@@ -127,12 +127,17 @@ def test_a_sent_email_cannot_be_cancelled(app, smtp):
     assert notify.cancel(message_id=message_id) is False
 
 
-def test_emails_link_to_their_patient(app):
+def test_emails_link_to_their_patient_and_appointment(app, people):
+    from dashboard.services import appointments
+    from tests.factories import make_slot, practitioner_of
+
     patient = Patient(first_name="Ana", last_name="Lee", email="ana@patients.example.org")
     db.session.add(patient)
-    db.session.flush()
-    message = db.session.get(EmailMessage, write(to=patient.email, patient_id=patient.id, appointment_id=7))
-    assert (message.patient_id, message.appointment_id) == (patient.id, 7)
+    db.session.commit()
+    slot = make_slot(practitioner_of(people["practitioner"]))
+    booked = appointments.book(patient_id=patient.id, slot_id=slot.id, by_user=people["staff"]).appointment
+    message = db.session.get(EmailMessage, write(to=patient.email, patient_id=patient.id, appointment_id=booked.id))
+    assert (message.patient_id, message.appointment_id) == (patient.id, booked.id)
 
 
 def test_bell_with_email_respects_each_users_preference(app, people):

@@ -79,12 +79,12 @@ def emails(kind: str, messages: Iterable[Message]) -> list[int]:
     cost little more than their rendering. Messages without a valid recipient,
     or whose dedupe key was used before, are skipped as in `email()`.
     """
-    batch = [(m, to) for m in messages if (to := _recipients(kind, m))]
-    used = _used_keys([m.dedupe_key for m, _ in batch if m.dedupe_key is not None])
+    messages = list(messages)
+    used = _used_keys([m.dedupe_key for m in messages if m.dedupe_key is not None])
     todo, seen = [], set()
-    for message, to_list in batch:
+    for message in messages:  # keys first: a scan that finds everything sent validates nothing
         key = message.dedupe_key
-        if key is None or (key not in used and key not in seen):
+        if (key is None or (key not in used and key not in seen)) and (to_list := _recipients(kind, message)):
             todo.append((message, to_list))
             seen.add(key)
 
@@ -205,16 +205,19 @@ def calendar_attachment(context: dict) -> Attachment:
     return Attachment("appointment.ics", "text/calendar; method=PUBLISH", data)
 
 
-def cancel(*, message_id: int | None = None, dedupe_key: str | None = None) -> bool:
-    """Cancel a queued email (e.g. within a grace period); False once it is on its way or sent."""
+def cancel(*, message_id: int | None = None, dedupe_key: str | None = None, held_only: bool = False) -> bool:
+    """Cancel a queued email (e.g. within a grace period); False once it is on its way or sent.
+
+    With `held_only`, only an email still waiting for its not-before time and
+    never tried: one a worker simply hasn't reached yet is left to go."""
     if (message_id is None) == (dedupe_key is None):
         raise ValueError("give exactly one of message_id or dedupe_key")
     condition = EmailMessage.id == message_id if message_id is not None else EmailMessage.dedupe_key == dedupe_key
-    result = db.session.execute(
-        update(EmailMessage)
-        .where(condition, EmailMessage.status == EmailStatus.QUEUED)
-        .values(status=EmailStatus.CANCELLED, last_error="cancelled before sending")
-    )
+    conditions = [condition, EmailMessage.status == EmailStatus.QUEUED]
+    if held_only:
+        conditions += [EmailMessage.attempts == 0, EmailMessage.next_attempt_at > utcnow()]
+    cancelled = {"status": EmailStatus.CANCELLED, "last_error": "cancelled before sending"}
+    result = db.session.execute(update(EmailMessage).where(*conditions).values(**cancelled))
     return result.rowcount > 0
 
 

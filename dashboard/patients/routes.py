@@ -1,3 +1,84 @@
-from flask import Blueprint
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from dashboard.patients.forms import PatientForm
+from dashboard.security import DESK, roles_required
+from dashboard.services import ServiceError, appointments
+from dashboard.services import patients as patient_service
 
 bp = Blueprint("patients", __name__)
+
+PER_PAGE = 25
+MAX_PAGE = 10_000
+MAX_ID = 2**31 - 1
+
+
+def _patient_or_404(patient_id: int):
+    if not 0 < patient_id <= MAX_ID:
+        abort(404)
+    try:
+        return patient_service.get(patient_id)
+    except LookupError:
+        abort(404)
+
+
+@bp.route("/")
+@roles_required(*DESK)
+def index():
+    q = request.args.get("q", "", type=str).strip()[:100]
+    page = min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
+    pagination = patient_service.search(q, page=page, per_page=PER_PAGE)
+    return render_template("patients/index.html", pagination=pagination, q=q)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required(*DESK)
+def new():
+    form = PatientForm()
+    if form.validate_on_submit():
+        try:
+            patient = patient_service.create(
+                first_name=form.first_name.data,
+                last_name=form.last_name.data,
+                email=form.email.data,
+                phone=form.phone.data,
+            )
+        except ServiceError as exc:
+            flash(str(exc), "danger")
+        else:
+            flash(f"{patient.name} added.", "success")
+            return redirect(url_for("patients.detail", patient_id=patient.id))
+    status = 400 if form.is_submitted() else 200
+    return render_template("patients/form.html", form=form, patient=None), status
+
+
+@bp.route("/<int:patient_id>")
+@roles_required(*DESK)
+def detail(patient_id: int):
+    patient = _patient_or_404(patient_id)
+    upcoming = appointments.listing(current_user, view="upcoming", patient_id=patient.id, per_page=20)
+    past = appointments.listing(current_user, view="past", patient_id=patient.id, per_page=20)
+    return render_template("patients/detail.html", patient=patient, upcoming=upcoming, past=past)
+
+
+@bp.route("/<int:patient_id>/edit", methods=["GET", "POST"])
+@roles_required(*DESK)
+def edit(patient_id: int):
+    patient = _patient_or_404(patient_id)
+    form = PatientForm(obj=patient)
+    if form.validate_on_submit():
+        try:
+            patient = patient_service.update(
+                patient.id,
+                first_name=form.first_name.data,
+                last_name=form.last_name.data,
+                email=form.email.data,
+                phone=form.phone.data,
+            )
+        except ServiceError as exc:
+            flash(str(exc), "danger")
+        else:
+            flash(f"{patient.name}'s details are saved.", "success")
+            return redirect(url_for("patients.detail", patient_id=patient.id))
+    status = 400 if form.is_submitted() else 200
+    return render_template("patients/form.html", form=form, patient=patient), status

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from flask import current_app
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from dashboard import notify
 from dashboard.extensions import db
@@ -36,6 +36,7 @@ from dashboard.models.schedule import ACTIVE
 from dashboard.navigation import external_url, path_for
 from dashboard.services import ServiceError
 from dashboard.services import schedule as slots
+from dashboard.services.search import containing
 
 log = logging.getLogger(__name__)
 
@@ -163,9 +164,10 @@ def _ad_hoc_slot(
     clash = slots.first_clash(practitioner.id, [span])
     if clash is not None:
         db.session.rollback()
+        _, slot = clash
         raise ServiceError(
-            f"{practitioner.name} already has a slot at {slots.describe(clash.starts_at)}"
-            f"–{slots.describe_time(clash.ends_at)}; book that slot or choose another time."
+            f"{practitioner.name} already has a slot at {slots.describe(slot.starts_at)}"
+            f"–{slots.describe_time(slot.ends_at)}; book that slot or choose another time."
         )
     slot = Slot(
         practitioner_id=practitioner.id,
@@ -241,6 +243,8 @@ def get(appointment_id: int, user: User) -> Appointment:
 
 def confirm(appointment_id: int, by_user: User) -> Appointment:
     appointment = get(appointment_id, by_user)
+    if appointment.starts_at <= utcnow():
+        raise ServiceError("That time has already passed; book the patient a new one.")
     changed = _move_status(appointment, [AppointmentStatus.PENDING], AppointmentStatus.CONFIRMED, confirmed_at=utcnow())
     if not changed:
         raise ServiceError(f"This appointment is {appointment.status_enum.label.lower()}, not awaiting confirmation.")
@@ -258,6 +262,8 @@ def cancel(appointment_id: int, *, by_user: User | None, reason: str, cancelled_
     reason = (reason or "").strip()
     if not reason:
         raise ServiceError("Give a reason for the cancellation; the patient will read it.")
+    if appointment.starts_at <= utcnow() and appointment.is_active:
+        raise ServiceError("This appointment has already started; mark it completed or a no-show instead.")
     who = cancelled_by or ("the clinic" if by_user is None else f"{by_user.full_name} at the clinic")
     changed = _move_status(
         appointment,
@@ -271,7 +277,10 @@ def cancel(appointment_id: int, *, by_user: User | None, reason: str, cancelled_
         raise ServiceError(f"This appointment is already {appointment.status_enum.label.lower()}.")
     _free_slot(appointment.slot_id)
     _expire_requests_of(appointment.id)
-    withdrawn = notify.cancel(dedupe_key=f"appointment:{appointment.id}:confirmation")
+    # Booked and cancelled within the grace period: the patient never heard of it, and won't.
+    withdrawn = current_app.config["PATIENT_EMAIL_GRACE_MINUTES"] > 0 and notify.cancel(
+        dedupe_key=f"appointment:{appointment.id}:confirmation", held_only=True
+    )
     if not withdrawn:
         _email_patient(
             "appointment_cancelled",
@@ -477,42 +486,53 @@ def listing(
     page: int = 1,
     per_page: int = 25,
 ) -> Listing:
-    """One page of appointments: two queries whatever the page (the rows with
-    their patient and practitioner joined in, and nothing per row); "has next"
-    comes from fetching one row more than shown, not from a COUNT."""
+    """One page of appointments in one query, whatever the page or the table's size.
+
+    The page's ids are chosen by a subquery over appointments alone (their
+    indexes cover every filter but the search), then only those rows are
+    joined to their patient and practitioner: a deep page skips index entries,
+    not joined rows. "Has next" comes from fetching one more id than shown,
+    not from a COUNT."""
     now = utcnow()
-    query = select(Appointment).join(Appointment.patient).join(Appointment.practitioner)
-    query = query.options(joinedload(Appointment.patient), joinedload(Appointment.practitioner))
+    ids = select(Appointment.id)
     if user.has_role(Role.PRACTITIONER):
-        query = query.where(Practitioner.user_id == user.id)
+        own = select(Practitioner.id).where(Practitioner.user_id == user.id).scalar_subquery()
+        ids = ids.where(Appointment.practitioner_id == own)
     elif practitioner_id:
-        query = query.where(Appointment.practitioner_id == practitioner_id)
+        ids = ids.where(Appointment.practitioner_id == practitioner_id)
     if patient_id:
-        query = query.where(Appointment.patient_id == patient_id)
+        ids = ids.where(Appointment.patient_id == patient_id)
     if status in {s.value for s in AppointmentStatus}:
-        query = query.where(Appointment.status == status)
+        ids = ids.where(Appointment.status == status)
     q = (q or "").strip()
     if q:
-        like = f"%{q.lower()}%"
-        query = query.where(
-            or_(
-                func.lower(Patient.first_name + " " + Patient.last_name).like(like),
-                func.lower(Patient.email).like(like),
-                func.lower(Appointment.reason).like(like),
-            )
+        ids = ids.join(Appointment.patient).where(
+            containing(q, Patient.first_name + " " + Patient.last_name, Patient.email, Appointment.reason)
         )
     if view == "today":
         today = slots.clinic_today()
-        query = query.where(
+        ids = ids.where(
             Appointment.starts_at >= slots.local_to_utc(today, time(0)),
             Appointment.starts_at < slots.local_to_utc(today + timedelta(days=1), time(0)),
-        ).order_by(Appointment.starts_at)
+        )
+        order = [Appointment.starts_at, Appointment.id]
     elif view == "upcoming":
-        query = query.where(Appointment.starts_at >= now).order_by(Appointment.starts_at)
+        ids = ids.where(Appointment.starts_at >= now)
+        order = [Appointment.starts_at, Appointment.id]
     elif view == "past":
-        query = query.where(Appointment.starts_at < now).order_by(Appointment.starts_at.desc())
+        ids = ids.where(Appointment.starts_at < now)
+        order = [Appointment.starts_at.desc(), Appointment.id.desc()]
     else:
-        query = query.order_by(Appointment.starts_at.desc())
+        order = [Appointment.starts_at.desc(), Appointment.id.desc()]
     page = max(page, 1)
-    rows = list(db.session.scalars(query.offset((page - 1) * per_page).limit(per_page + 1)).unique())
+    chosen = ids.order_by(*order).offset((page - 1) * per_page).limit(per_page + 1).subquery()
+    query = (
+        select(Appointment)
+        .join(chosen, chosen.c.id == Appointment.id)
+        .join(Appointment.patient)
+        .join(Appointment.practitioner)
+        .options(contains_eager(Appointment.patient), contains_eager(Appointment.practitioner))
+        .order_by(*order)
+    )
+    rows = list(db.session.scalars(query))
     return Listing(rows[:per_page], page, per_page, len(rows) > per_page)

@@ -6,8 +6,11 @@ home pages grow without their routes changing.
 
 from dataclasses import dataclass, field
 
-from dashboard.models import User
-from dashboard.services import notifications
+from sqlalchemy import func, select
+
+from dashboard.extensions import db
+from dashboard.models import RequestStatus, RescheduleRequest, User
+from dashboard.services import appointments, notifications
 
 
 @dataclass
@@ -22,13 +25,21 @@ def _needs_you(user: User) -> Panel:
     return Panel("Needs you", "main/panels/needs_you.html", {"items": unread})
 
 
+def _today(user: User) -> Panel:
+    today = appointments.listing(user, view="today", per_page=50)
+    return Panel("Today's appointments", "main/panels/todays_appointments.html", {"appointments": today})
+
+
+def _requests() -> Panel:
+    waiting = db.session.scalar(
+        select(func.count()).select_from(RescheduleRequest).where(RescheduleRequest.status == RequestStatus.PENDING)
+    )
+    return Panel("Requests to move an appointment", "main/panels/reschedule_requests.html", {"waiting": waiting})
+
+
 def desk_panels(user: User) -> list[Panel]:
-    return [_needs_you(user)]
+    return [_today(user), _needs_you(user), _requests()]
 
 
 def practitioner_panels(user: User) -> list[Panel]:
-    # Appointments arrive with the schedule feature; the panel is already in place.
-    return [
-        Panel("Today's appointments", "main/panels/todays_appointments.html", {"appointments": []}),
-        _needs_you(user),
-    ]
+    return [_today(user), _needs_you(user)]

@@ -1,12 +1,26 @@
 """A believable clinic for demos and local development."""
 
 import random
+from datetime import time, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select
 
 from dashboard.extensions import db
-from dashboard.models import Notification, Patient, Role, User
+from dashboard.models import (
+    Appointment,
+    AppointmentStatus,
+    Notification,
+    Patient,
+    Practitioner,
+    RescheduleRequest,
+    Role,
+    Slot,
+    SlotStatus,
+    User,
+)
+from dashboard.models.base import utcnow
+from dashboard.services.schedule import clinic_today, local_to_utc
 from dashboard.services.users import create_user
 
 STAFF = [
@@ -30,6 +44,16 @@ LAST_NAMES = [
 ]  # fmt: skip
 
 PATIENT_COUNT = 50
+REASONS = [
+    "Check-up", "Follow-up", "Toothache", "Cleaning", "Brace adjustment", "Blood test results",
+    "Vaccination", "Consultation", "", "",
+]  # fmt: skip
+# Each practitioner's week: (weekday, first hour, last hour), Monday = 0.
+HOURS = {
+    "dr.wilson": [(0, 9, 12), (1, 9, 12), (3, 13, 17)],
+    "dr.tane": [(1, 13, 17), (2, 9, 12), (4, 9, 12)],
+    "dr.okafor": [(0, 13, 16), (2, 13, 16), (3, 9, 12), (4, 13, 16)],
+}
 
 
 def is_seeded() -> bool:
@@ -74,5 +98,66 @@ def seed(password: str) -> dict[str, int]:
                 link=None,
             )
         )
+    _schedules(rng, users)
     db.session.commit()
     return {"users": len(users), "patients": PATIENT_COUNT}
+
+
+def _schedules(rng: random.Random, users: list[User]) -> None:
+    """Half-hour slots from last week to two weeks ahead; about half booked, the past ones completed."""
+    patients = list(db.session.scalars(select(Patient)))
+    desk = next(u for u in users if u.role == Role.STAFF)
+    now, today = utcnow(), clinic_today()
+    monday = today - timedelta(days=today.weekday() + 7)
+    for user in users:
+        practitioner = db.session.scalar(select(Practitioner).where(Practitioner.user_id == user.id))
+        for offset in range(21 if practitioner else 0):
+            day = monday + timedelta(days=offset)
+            for weekday, first, last in HOURS.get(user.username, []):
+                if day.weekday() != weekday:
+                    continue
+                for half_hour in range((last - first) * 2):
+                    at = time(first + half_hour // 2, 30 * (half_hour % 2))
+                    starts = local_to_utc(day, at)
+                    _demo_slot(rng, practitioner, starts, now, patients, desk)
+    # One patient has phoned to move their appointment.
+    upcoming = db.session.scalar(
+        select(Appointment).where(Appointment.starts_at > now + timedelta(days=2)).order_by(Appointment.starts_at)
+    )
+    if upcoming is not None:
+        db.session.add(
+            RescheduleRequest(
+                appointment_id=upcoming.id, note="Can't make it; any afternoon next week.", created_by_id=desk.id,
+                old_starts_at=upcoming.starts_at,
+            )
+        )  # fmt: skip
+
+
+def _demo_slot(rng, practitioner, starts, now, patients, desk) -> None:
+    booked = rng.random() < (0.8 if starts < now else 0.45)
+    slot = Slot(
+        practitioner_id=practitioner.id,
+        starts_at=starts,
+        ends_at=starts + timedelta(minutes=30),
+        status=SlotStatus.BOOKED if booked else SlotStatus.OPEN,
+        created_by_id=desk.id,
+    )
+    db.session.add(slot)
+    if not booked:
+        return
+    db.session.flush()
+    past = starts < now
+    status = AppointmentStatus.CONFIRMED
+    if past:
+        status = AppointmentStatus.NO_SHOW if rng.random() < 0.08 else AppointmentStatus.COMPLETED
+    elif rng.random() < 0.1:
+        status = AppointmentStatus.PENDING
+    booked_at = min(starts - timedelta(days=rng.randint(2, 20)), now)
+    db.session.add(
+        Appointment(
+            patient_id=rng.choice(patients).id, practitioner_id=practitioner.id, slot_id=slot.id,
+            starts_at=starts, ends_at=slot.ends_at, reason=rng.choice(REASONS), status=status,
+            scheduled_at=booked_at, created_at=booked_at, created_by_id=desk.id,
+            confirmed_at=booked_at if status != AppointmentStatus.PENDING else None,
+        )
+    )  # fmt: skip

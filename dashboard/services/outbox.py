@@ -8,6 +8,7 @@ from dashboard.extensions import db
 from dashboard.models import EmailAttachment, EmailMessage, EmailStatus
 from dashboard.models.base import utcnow
 from dashboard.services import ServiceError
+from dashboard.services.search import containing
 from dashboard.templating import clinic_zone
 
 
@@ -27,8 +28,7 @@ def search(
     if kind:
         query = query.where(EmailMessage.kind == kind)
     if recipient:
-        escaped = recipient.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        query = query.where(EmailMessage.to_addrs.ilike(f"%{escaped}%", escape="\\"))
+        query = query.where(containing(recipient, EmailMessage.to_addrs))
     if created_from:
         query = query.where(EmailMessage.created_at >= _clinic_midnight(created_from))
     if created_to:

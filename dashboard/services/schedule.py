@@ -58,7 +58,9 @@ def practitioner_for(user: User, practitioner_id: int | None) -> Practitioner:
     for practitioner in allowed:
         if practitioner.id == practitioner_id:
             return practitioner
-    raise ServiceError("You can only manage your own schedule.")
+    if user.has_role(Role.PRACTITIONER):
+        raise ServiceError("You can only manage your own schedule.")
+    raise ServiceError("That practitioner is not taking appointments.")
 
 
 def lock_practitioner(practitioner_id: int) -> None:
@@ -132,9 +134,10 @@ def add_slots(practitioner_id: int, spans: list[Span], *, by_user_id: int | None
     clash = first_clash(practitioner_id, spans)
     if clash is not None:
         db.session.rollback()
+        span, slot = clash
         raise ServiceError(
-            f"{describe(clash.starts_at)} overlaps a slot that already exists "
-            f"({describe(clash.starts_at)}–{describe_time(clash.ends_at)}). Nothing was added."
+            f"{describe(span.starts_at)}–{describe_time(span.ends_at)} overlaps a slot that already exists "
+            f"({describe(slot.starts_at)}–{describe_time(slot.ends_at)}). Nothing was added."
         )
     slots = [
         Slot(
@@ -151,8 +154,8 @@ def add_slots(practitioner_id: int, spans: list[Span], *, by_user_id: int | None
     return slots
 
 
-def first_clash(practitioner_id: int, spans: list[Span]) -> Slot | None:
-    """The first existing slot of the practitioner overlapping any of `spans` (one query)."""
+def first_clash(practitioner_id: int, spans: list[Span]) -> tuple[Span, Slot] | None:
+    """The first of `spans` that overlaps an existing slot of the practitioner, and that slot (one query)."""
     if not spans:
         return None
     lo, hi = min(s.starts_at for s in spans), max(s.ends_at for s in spans)
@@ -164,7 +167,7 @@ def first_clash(practitioner_id: int, spans: list[Span]) -> Slot | None:
     for span in spans:
         for slot in existing:
             if slot.starts_at < span.ends_at and slot.ends_at > span.starts_at:
-                return slot
+                return span, slot
     return None
 
 
@@ -187,6 +190,8 @@ def _managed_slot(slot_id: int, user: User) -> Slot:
 
 def block_slot(slot_id: int, user: User) -> Slot:
     slot = _managed_slot(slot_id, user)
+    if slot.starts_at <= utcnow():
+        raise ServiceError("That slot has already started.")
     changed = db.session.execute(
         update(Slot).where(Slot.id == slot_id, Slot.status == SlotStatus.OPEN).values(status=SlotStatus.BLOCKED)
     ).rowcount
@@ -212,8 +217,12 @@ def unblock_slot(slot_id: int, user: User) -> Slot:
 def remove_slot(slot_id: int, user: User) -> None:
     """Delete an open or blocked slot; a booked one must be cancelled first. Past ones stay as history."""
     slot = _managed_slot(slot_id, user)
+    if slot.starts_at <= utcnow():
+        raise ServiceError("That slot is in the past; it stays as a record.")
+    if slot.status == SlotStatus.BOOKED:
+        raise ServiceError("That slot is booked; cancel its appointment first.")
     if db.session.scalar(select(Appointment.id).where(Appointment.slot_id == slot_id).limit(1)):
-        raise ServiceError("That slot has appointments on record; block it instead of removing it.")
+        raise ServiceError("That slot has a cancelled appointment on record; block it instead of removing it.")
     deleted = db.session.execute(
         Slot.__table__.delete().where(
             Slot.__table__.c.id == slot_id, Slot.__table__.c.status.in_([SlotStatus.OPEN, SlotStatus.BLOCKED])

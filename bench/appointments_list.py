@@ -1,0 +1,208 @@
+"""The appointments list on a big schedule: three pages over 100,000 appointments, as a staff user.
+
+The same data as reminder_scan (5 practitioners, 20,000 patients, 2% of them named Smith,
+100,000 appointments over 100 days around now), inserted with Core executemany on SQLite; a
+staff user made with services.users.create_user logs in through the Flask test client (CSRF
+token and all). Pages, each 5 warm-up requests then 20 timed (median ms), with the SQL
+statements of each request counted by a `before_cursor_execute` listener on the engine (an
+executemany counts once) and printed once:
+  GET /appointments/?view=upcoming, /appointments/?view=all&page=200, /appointments/?view=upcoming&q=smith.
+While the page does not answer 200 (not there yet: 404, or half-written: 500),
+services.appointments.listing(user, ...) with the same arguments is timed directly instead, and
+the "page answers 200" check fails. The rows each page shows are counted, and the SQLite plan of
+each page's appointments SELECT printed.
+Everything is measured again on the same data shape at a tenth (10,000 appointments).
+Baseline in the same run, same client and session: GET /healthz (no list, one SELECT 1);
+GET /home is shown beside it for information.
+Targets: median <= 50 ms for the first two pages; statements per request bounded (<= 10, and the
+same count at 10k and at 100k rows: no N+1).
+"""
+
+import logging
+import re
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench._common import Report, Scratch, median, time_limit  # noqa: E402
+from bench.reminder_scan import StatementCounter, load_schedule  # noqa: E402
+
+N = 100_000
+N_SMALL = 10_000
+WARM = 5
+REQUESTS = 20
+TARGET_MS = 50.0
+STATEMENT_BOUND = 10
+PASSWORD = "bench-password-1"
+CSRF_INPUT = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+
+PAGES = [
+    ("upcoming", "/appointments/?view=upcoming", {"view": "upcoming"}, True),
+    ("all, page 200", "/appointments/?view=all&page=200", {"view": "all", "page": 200}, True),
+    ("upcoming, q=smith", "/appointments/?view=upcoming&q=smith", {"view": "upcoming", "q": "smith"}, False),
+]
+BASELINES = [("baseline: /healthz", "/healthz"), ("for information: /home", "/home")]
+
+
+def log_in(client) -> None:
+    page = client.get("/login").get_data(as_text=True)
+    match = CSRF_INPUT.search(page)
+    assert match, "no CSRF token on /login"
+    response = client.post(
+        "/login", data={"username": "desk", "password": PASSWORD, "csrf_token": match.group(1) or match.group(2)}
+    )
+    assert response.status_code == 302, f"login answered {response.status_code}"
+
+
+def timed(call, engine) -> tuple[list[float], list[int], StatementCounter, object]:
+    """WARM calls, then REQUESTS timed: (seconds, statements per call, the first timed call's statements, result)."""
+    for _ in range(WARM):
+        result = call()
+    seconds, counts, first = [], [], None
+    for _ in range(REQUESTS):
+        with StatementCounter(engine) as counter:
+            started = time.perf_counter()
+            result = call()
+            seconds.append(time.perf_counter() - started)
+        counts.append(counter.count)
+        first = first or counter
+    return seconds, counts, first, result
+
+
+def get(client, path: str):
+    def call():
+        response = client.get(path)
+        response.get_data()
+        return response
+
+    return call
+
+
+def measure(app, n: int) -> dict:
+    from sqlalchemy import select
+
+    from dashboard.extensions import db
+    from dashboard.models import User
+    from dashboard.models.base import utcnow
+    from dashboard.services import appointments
+    from dashboard.services.users import create_user
+
+    results = {"n": n, "pages": {}, "baselines": {}, "plans": {}}
+    with app.app_context():
+        db.create_all()
+        load_schedule(n, utcnow())
+        create_user(
+            username="desk", email="desk@clinic.example.org", full_name="Desk Bench", role="staff", password=PASSWORD
+        )
+        engine = db.engine
+    # Requests run outside any app context of ours, so each pushes and tears down its own (and its session).
+    client = app.test_client()
+    log_in(client)
+    for label, path in BASELINES:
+        seconds, counts, first, response = timed(get(client, path), engine)
+        results["baselines"][label] = (seconds, counts, first, response.status_code)
+    errors = logging.getLogger("dashboard.errors")
+    for label, path, kwargs, _ in PAGES:
+        errors.disabled = True  # a half-written page would log a traceback per request
+        try:
+            status = client.get(path).status_code
+        finally:
+            errors.disabled = False
+        if status == 200:
+            seconds, counts, first, response = timed(get(client, path), engine)
+            rows = response.get_data(as_text=True).count('data-testid="appointment-row"')
+            results["pages"][label] = ("page", seconds, counts, first, response.status_code, rows)
+            continue
+        with app.app_context():
+            user = db.session.scalar(select(User).where(User.username == "desk"))
+
+            def call(kwargs=kwargs, user=user):
+                result = appointments.listing(user, **kwargs)
+                db.session.rollback()  # a request ends its transaction
+                return result
+
+            seconds, counts, first, listing = timed(call, engine)
+        results["pages"][label] = ("listing()", seconds, counts, first, status, len(listing.items))
+    with app.app_context():  # SQLite's plan for each page's appointments SELECT
+        for label, (*_, first, _, _) in results["pages"].items():
+            sql, parameters = next(
+                (q, p) for q, p, _ in first.statements if q.lstrip().startswith("SELECT appointments")
+            )
+            plan = db.session.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + sql, parameters).all()
+            results["plans"][label] = [row[-1] for row in plan]
+        db.session.rollback()
+    return results
+
+
+def main() -> int:
+    time_limit(85)
+    report = Report("appointments_list")
+    with Scratch("appointments-list") as scratch:
+        small = measure(scratch.app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{scratch.dir}/small.db"), N_SMALL)
+        big = measure(scratch.app(), N)
+
+    for label, (_, _, first, status) in big["baselines"].items():
+        report.line(f"{label} (HTTP {status}), statements of one request at 100k:")
+        for line in first.summary():
+            report.line("    " + line)
+    for label, (how, _, _, first, status, rows) in big["pages"].items():
+        what = f"page answered HTTP {status}; {how}" if how == "listing()" else f"HTTP {status}"
+        report.line(f"{label} ({what}, {rows} rows), statements of one call at 100k:")
+        for line in first.summary():
+            report.line("    " + line)
+        report.line("    plan of its appointments SELECT: " + "; ".join(big["plans"][label]))
+
+    report.line()
+    report.line(f"{'':44} {'10k: ms':>8} {'stmts':>6} {'100k: ms':>9} {'stmts':>6} {'vs base':>8}")
+    base = median(big["baselines"][BASELINES[0][0]][0])
+    rows = [(label, small["baselines"][label], big["baselines"][label]) for label, _ in BASELINES]
+    rows += [
+        (f"{label} [{big['pages'][label][0]}]", small["pages"][label][1:3], big["pages"][label][1:3])
+        for label, *_ in PAGES
+    ]
+    for label, (s_sec, s_counts, *_), (b_sec, b_counts, *_) in rows:
+        report.line(
+            f"{label:44} {median(s_sec) * 1000:8.2f} {max(s_counts):6d} {median(b_sec) * 1000:9.2f}"
+            f" {max(b_counts):6d} {median(b_sec) / base:7.1f}x"
+        )
+    report.line()
+
+    missing = [label for label, (how, *_) in big["pages"].items() if how != "page"]
+    statuses = sorted({big["pages"][label][4] for label, *_ in PAGES})
+    report.check(
+        "page answers 200",
+        not missing,
+        f"GET /appointments/ answered {statuses}"
+        + ("; timed services.appointments.listing() directly instead" if missing else ""),
+    )
+    shown = {label: (small["pages"][label][5], big["pages"][label][5]) for label, *_ in PAGES}
+    report.check(
+        "pages show rows",
+        all(rows == 25 for label, _, _, target in PAGES if target for rows in shown[label])
+        and all(rows > 0 for rows in shown[PAGES[2][0]]),
+        "rows shown at 10k / 100k: " + ", ".join(f"{label} {a} / {b}" for label, (a, b) in shown.items()),
+    )
+    for label, _, _, has_target in PAGES:
+        how, seconds, counts, *_ = big["pages"][label]
+        _, _, small_counts, *_ = small["pages"][label]
+        if has_target:
+            report.check(
+                f"{label} <= 50 ms",
+                median(seconds) <= TARGET_MS / 1000,
+                f"{how}: median {median(seconds) * 1000:.1f} ms over {REQUESTS} at 100k (target <= {TARGET_MS:.0f} ms)",
+            )
+        else:
+            report.line(f"      ({label}: median {median(seconds) * 1000:.1f} ms at 100k; not a target)")
+        report.check(
+            f"{label} statements bounded",
+            set(counts) == set(small_counts) and max(counts) <= STATEMENT_BOUND,
+            f"{how}: {sorted(set(small_counts))} per request at 10k, {sorted(set(counts))} at 100k"
+            f" (bound {STATEMENT_BOUND})",
+        )
+    return report.finish()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,83 @@
+from flask_wtf import FlaskForm
+from wtforms import DateField, HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField, TimeField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
+
+from dashboard.models import AppointmentStatus
+from dashboard.services.appointments import REASON_LENGTH
+
+NOTE_LENGTH = 1000
+MAX_ID = 2**31 - 1
+
+
+def int_or_none(value) -> int | None:
+    """A select's value as an id; blank or junk is None (the service then says what is missing)."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number <= MAX_ID else None
+
+
+class BookingForm(FlaskForm):
+    """Book into the slot in `?slot=`, or (without one) at a time given here."""
+
+    request_key = HiddenField(validators=[Optional(), Length(max=64)])
+    patient_id = IntegerField(
+        "Patient",
+        validators=[
+            InputRequired(message="Choose a patient."),
+            NumberRange(min=1, max=MAX_ID, message="Choose a patient."),
+        ],
+    )
+    practitioner_id = SelectField("Practitioner", coerce=int_or_none, validate_choice=False)
+    day = DateField("Date", validators=[Optional()])
+    start = TimeField("Start", validators=[Optional()])
+    end = TimeField("End", validators=[Optional()])
+    reason = StringField("Reason", validators=[Optional(), Length(max=REASON_LENGTH)])
+    confirmed = RadioField(
+        "Status",
+        choices=[
+            SelectChoice("1", "Confirmed (the patient is emailed now)"),
+            SelectChoice("0", "Requested (confirm later)"),
+        ],
+        default="1",
+    )
+
+
+class CancelForm(FlaskForm):
+    reason = TextAreaField(
+        "Reason for cancelling",
+        validators=[
+            DataRequired(message="Give a reason for the cancellation; the patient will read it."),
+            Length(max=NOTE_LENGTH),
+        ],
+    )
+
+
+class OutcomeForm(FlaskForm):
+    outcome = HiddenField(
+        validators=[
+            AnyOf([AppointmentStatus.COMPLETED.value, AppointmentStatus.NO_SHOW.value], message="Unknown outcome.")
+        ]
+    )
+
+
+class RescheduleRequestForm(FlaskForm):
+    note = TextAreaField("What would suit the patient?", validators=[Optional(), Length(max=NOTE_LENGTH)])
+
+
+class ApproveForm(FlaskForm):
+    new_slot_id = SelectField(
+        "New time",
+        coerce=int_or_none,
+        validate_choice=False,
+        validators=[DataRequired(message="Choose the new time.")],
+    )
+
+
+class RejectForm(FlaskForm):
+    reason = TextAreaField(
+        "Reason",
+        validators=[DataRequired(message="Give a reason; the patient will read it."), Length(max=NOTE_LENGTH)],
+    )

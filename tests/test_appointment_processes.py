@@ -1,0 +1,68 @@
+"""Appointments end to end: the booking's emails through a real worker to an SMTP
+server on loopback, and the reminder command run twice as a separate process."""
+
+import subprocess
+import sys
+from datetime import timedelta
+from email import policy
+from email.parser import BytesParser
+
+import pytest
+
+from dashboard.extensions import db
+from dashboard.models.base import utcnow
+from dashboard.services import appointments
+from tests.conftest import ROOT, process_env
+from tests.factories import make_patient, make_slot, practitioner_of
+from tests.helpers import wait_for
+
+pytestmark = pytest.mark.slow
+
+
+def parsed(received):
+    return BytesParser(policy=policy.default).parsebytes(received.original_content)
+
+
+def test_a_booking_reaches_the_patient_and_the_desk(app, smtp, start_process, people):
+    start_process()
+    practitioner = practitioner_of(people["practitioner"])
+    patient = make_patient("Aroha", "Ngata", email="aroha@patients.example.org")
+    slot = make_slot(practitioner, starts_in=timedelta(days=2))
+    appointments.book(patient_id=patient.id, slot_id=slot.id, by_user=people["staff"], reason="Check-up")
+
+    wait_for(lambda: len(smtp.received) >= 3, timeout=30, message="confirmation and two staff notices")
+    by_recipient = {r.rcpt_tos[0]: parsed(r) for r in smtp.received}
+    assert set(by_recipient) == {patient.email, people["owner"].email, people["practitioner"].email}
+
+    confirmation = by_recipient[patient.email]
+    assert confirmation["Subject"].startswith("Your appointment with")
+    assert "Check-up" in confirmation.get_body(("plain",)).get_content()
+    [invitation] = [p for p in confirmation.iter_attachments() if p.get_filename() == "appointment.ics"]
+    assert b"BEGIN:VEVENT" in invitation.get_content()
+    notice = by_recipient[people["owner"].email]
+    assert "Aroha Ngata" in notice.get_body(("plain",)).get_content()
+
+
+def test_the_reminder_command_run_twice_sends_one_reminder(app, smtp, backend, people):
+    practitioner = practitioner_of(people["practitioner"])
+    patient = make_patient("Ben", email="ben@patients.example.org")
+    slot = make_slot(practitioner, starts_in=timedelta(hours=20))
+    booked = appointments.book(patient_id=patient.id, slot_id=slot.id, by_user=people["staff"]).appointment
+    booked.scheduled_at = utcnow() - timedelta(days=5)
+    db.session.commit()
+
+    command = [sys.executable, "-m", "flask", "--app", "wsgi", "send-appointment-reminders", "--hours", "24"]
+    outputs = [
+        subprocess.run(command, cwd=ROOT, env=process_env(app, backend), capture_output=True, text=True, timeout=60)
+        for _ in range(2)
+    ]
+    assert [o.returncode for o in outputs] == [0, 0], outputs
+    assert "1 reminder(s) written" in outputs[0].stdout and "0 reminder(s) written" in outputs[1].stdout
+
+    worker = subprocess.run(
+        [sys.executable, "worker.py", "--burst"], cwd=ROOT, env=process_env(app, backend), timeout=60
+    )
+    assert worker.returncode == 0
+    wait_for(lambda: any(r.rcpt_tos == [patient.email] for r in smtp.received), timeout=20, message="reminder")
+    reminders = [r for r in smtp.received if "reminder" in parsed(r)["Subject"].lower()]
+    assert len(reminders) == 1 and reminders[0].rcpt_tos == [patient.email]
