@@ -222,9 +222,7 @@ def test_cancel_with_a_reason_frees_the_slot_and_emails_once(client, auth, peopl
     assert len(_emails("appointment_cancelled")) == 1
 
 
-def test_without_a_grace_period_a_queued_confirmation_is_followed_by_the_cancellation(
-    client, auth, people, booked
-):
+def test_without_a_grace_period_a_queued_confirmation_is_followed_by_the_cancellation(client, auth, people, booked):
     """Only a grace period withdraws the confirmation; a worker merely behind leaves both to go, in order."""
     auth.login("sam")
     page = f"/appointments/{booked.id}"
