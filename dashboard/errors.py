@@ -42,6 +42,15 @@ def init_app(app: Flask) -> None:
             "The form expired or was opened in another session. Please go back, reload the page and submit it again.",
         )
 
+    @app.before_request
+    def refuse_nul_characters():
+        """A NUL character in a field or a query is never meant (PostgreSQL refuses to store or
+        even compare it): a clear 400 here instead of a database error later."""
+        fields = [request.args] + ([request.form] if request.method in ("POST", "PUT", "PATCH") else [])
+        if any("\x00" in value for values in fields for _, value in values.items(multi=True)):
+            return render_error(400, "Unexpected character", "Part of what was sent contains a NUL character.")
+        return None
+
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         if error.code is None or error.code < 400:

@@ -74,11 +74,11 @@ def test_booking_claims_the_slot_and_tells_the_patient_and_the_desk(clinic, peop
     assert invitation.filename == "appointment.ics"
     assert appointment.starts_at.strftime("DTSTART:%Y%m%dT%H%M00Z").encode() in invitation.data
 
-    # The owner and the practitioner hear of it (bell and email); sam, who booked it, needn't.
+    # All staff and the owner hear of it (bell and email), and so does the practitioner.
     told = {n.user_id for n in db.session.scalars(select(Notification))}
-    assert told == {people["owner"].id, people["practitioner"].id}
+    assert told == {people["owner"].id, people["staff"].id, people["practitioner"].id}
     notices = emails("new_appointment_notice")
-    assert sorted(n.to_addrs for n in notices) == sorted([people["owner"].email, people["practitioner"].email])
+    assert sorted(n.to_addrs for n in notices) == sorted(p.email for p in people.values())
     assert all("Aroha Ngata" in n.html and "Sam Person" in n.html for n in notices)
 
 
@@ -199,6 +199,16 @@ def test_a_cancellation_needs_a_reason(clinic):
     with pytest.raises(ServiceError, match="reason"):
         appointments.cancel(appointment.id, by_user=clinic["sam"], reason="  ")
     assert db.session.get(Appointment, appointment.id).status == AppointmentStatus.CONFIRMED
+
+
+def test_staff_who_turned_the_notice_email_off_get_only_the_bell(clinic, people):
+    from dashboard.notify import in_app
+
+    in_app.set_email_preference(people["staff"].id, "new_appointment_notice", False)
+    db.session.commit()
+    book(clinic)
+    assert people["staff"].email not in {n.to_addrs for n in emails("new_appointment_notice")}
+    assert db.session.scalar(select(Notification).where(Notification.user_id == people["staff"].id))
 
 
 @pytest.mark.config(PATIENT_EMAIL_GRACE_MINUTES=10)

@@ -49,3 +49,11 @@ def test_seed_demo_refuses_production(backend, _schema):
     result = app.test_cli_runner().invoke(args=["seed-demo"])
     assert result.exit_code == 1
     assert "Refusing to load demo data into a production database." in result.output
+
+
+def test_a_nul_character_in_a_query_or_form_is_a_clear_400(client, auth, people):
+    auth.login("sam")
+    response = client.get("/appointments/?q=%00")
+    assert response.status_code == 400 and "NUL character" in response.get_data(as_text=True)
+    response = auth.post("/patients/new", {"first_name": "A\x00", "last_name": "B"}, form_page="/patients/new")
+    assert response.status_code == 400 and "NUL character" in response.get_data(as_text=True)

@@ -182,14 +182,12 @@ def _ad_hoc_slot(
 
 
 def _tell_desk_about(appointment: Appointment, by_user: User) -> None:
-    """The new-appointment notice: bell (and email, unless turned off) for the desk and the practitioner."""
+    """The new-appointment notice to all staff and the owner, and the practitioner: a bell entry,
+    and an email unless they turned that off (as whoever booked it may well do)."""
     people = {u.id: u for u in notify.desk()}
     practitioner_user = appointment.practitioner.user
     if practitioner_user is not None and practitioner_user.active:
         people[practitioner_user.id] = practitioner_user
-    people.pop(by_user.id, None)  # whoever booked it knows
-    if not people:
-        return
     when = slots.describe(appointment.starts_at)
     state = "requested" if appointment.status == AppointmentStatus.PENDING else "booked"
     notify.bell(
