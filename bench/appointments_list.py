@@ -127,9 +127,7 @@ def measure(app, n: int) -> dict:
         results["pages"][label] = ("listing()", seconds, counts, first, status, len(listing.items))
     with app.app_context():  # SQLite's plan for each page's appointments SELECT
         for label, (*_, first, _, _) in results["pages"].items():
-            sql, parameters = next(
-                (q, p) for q, p, _ in first.statements if "FROM appointments" in q and "LIMIT" in q
-            )
+            sql, parameters = next((q, p) for q, p, _ in first.statements if "FROM appointments" in q and "LIMIT" in q)
             plan = db.session.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + sql, parameters).all()
             results["plans"][label] = [row[-1] for row in plan]
         db.session.rollback()
