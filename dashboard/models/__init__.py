@@ -1,6 +1,15 @@
 """Tables, one module per domain. Importing this package registers them all."""
 
 from dashboard.models.notification import Notification
+from dashboard.models.offers import (
+    OPEN_OFFERS,
+    InterestReason,
+    Offer,
+    OfferStatus,
+    PatientEmailPreference,
+    PatientMessage,
+    WaitlistEntry,
+)
 from dashboard.models.outbox import EmailAttachment, EmailMessage, EmailStatus, NotificationPreference
 from dashboard.models.patient import Patient
 from dashboard.models.practitioner import Practitioner
@@ -15,6 +24,13 @@ from dashboard.models.schedule import (
 from dashboard.models.user import Role, User
 
 __all__ = [
+    "OPEN_OFFERS",
+    "InterestReason",
+    "Offer",
+    "OfferStatus",
+    "PatientEmailPreference",
+    "PatientMessage",
+    "WaitlistEntry",
     "Appointment",
     "AppointmentStatus",
     "EmailAttachment",

@@ -62,6 +62,8 @@ class EmailMessage(AddressLists, db.Model):
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str | None] = mapped_column(Text)
     smtp_message_id: Mapped[str | None] = mapped_column(String(250))
+    # For optional emails: the one-click unsubscribe URL (List-Unsubscribe, RFC 8058).
+    list_unsubscribe: Mapped[str | None] = mapped_column(String(500))
     transport: Mapped[str | None] = mapped_column(String(10))  # smtp | console
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -10,7 +10,7 @@ appointments.slot_id backs that up for the appointments that hold a slot.
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dashboard.extensions import db
@@ -115,6 +115,8 @@ class Appointment(db.Model):
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     cancelled_by: Mapped[str | None] = mapped_column(String(120))
     cancel_reason: Mapped[str | None] = mapped_column(Text)
+    # "Would like an earlier time": new availability with this practitioner is offered to them.
+    wants_earlier: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     patient: Mapped[Patient] = relationship()
     practitioner: Mapped[Practitioner] = relationship()

@@ -41,6 +41,7 @@ class Outgoing(AddressLists):
     bcc_addrs: str
     attempts: int
     smtp_message_id: str | None = None
+    list_unsubscribe: str | None = None
     attachments: list[OutgoingAttachment] = field(default_factory=list)
 
 
@@ -93,6 +94,11 @@ def headers(message, message_id: str | None = None) -> list[tuple[str, str]]:
         ("Message-ID", message_id or message.smtp_message_id or new_message_id(message.id)),
         ("MIME-Version", "1.0"),
     ]
+    if message.list_unsubscribe:
+        values += [
+            ("List-Unsubscribe", f"<{message.list_unsubscribe}>"),
+            ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
+        ]
     return [(header, reject_line_breaks(value, header)) for header, value in values]
 
 

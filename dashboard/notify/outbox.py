@@ -19,7 +19,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from dashboard.extensions import db
-from dashboard.models import EmailAttachment, EmailMessage, EmailStatus
+from dashboard.models import EmailAttachment, EmailMessage, EmailStatus, PatientEmailPreference
 from dashboard.models.base import utcnow
 from dashboard.notify import ics, kinds, recipients
 from dashboard.notify.render import Rendered, render_emails
@@ -81,9 +81,12 @@ def emails(kind: str, messages: Iterable[Message]) -> list[int]:
     """
     messages = list(messages)
     used = _used_keys([m.dedupe_key for m in messages if m.dedupe_key is not None])
+    declined = _unsubscribed(kind, {m.patient_id for m in messages if m.patient_id is not None})
     todo, seen = [], set()
     for message in messages:  # keys first: a scan that finds everything sent validates nothing
         key = message.dedupe_key
+        if message.patient_id in declined:
+            continue
         if (key is None or (key not in used and key not in seen)) and (to_list := _recipients(kind, message)):
             todo.append((message, to_list))
             seen.add(key)
@@ -128,6 +131,7 @@ def _row(kind: str, message: Message, to_list: list[str], rendered: Rendered, no
         "created_at": now,
         "patient_id": message.patient_id,
         "appointment_id": message.appointment_id,
+        "list_unsubscribe": message.context.get("unsubscribe_url") if kinds.get(kind).optional else None,
     }
 
 
@@ -155,6 +159,26 @@ def _used_keys(keys: list[str]) -> set[str]:
     for start in range(0, len(keys), KEY_CHUNK):
         used.update(db.session.scalars(select(column).where(column.in_(keys[start : start + KEY_CHUNK]))))
     return used
+
+
+def _unsubscribed(kind: str, patient_ids: set[int]) -> set[int]:
+    """Patients among `patient_ids` who unsubscribed from this optional kind: it is not even written."""
+    if not patient_ids or not kinds.get(kind).optional:
+        return set()
+    ids, declined = sorted(patient_ids), set()
+    for start in range(0, len(ids), KEY_CHUNK):
+        declined.update(
+            db.session.scalars(
+                select(PatientEmailPreference.patient_id).where(
+                    PatientEmailPreference.kind == kind,
+                    PatientEmailPreference.email.is_(False),
+                    PatientEmailPreference.patient_id.in_(ids[start : start + KEY_CHUNK]),
+                )
+            )
+        )
+    if declined:
+        log.info("%d patient(s) unsubscribed from %s emails; not written", len(declined), kind)
+    return declined
 
 
 def _insert(row: dict) -> int | None:

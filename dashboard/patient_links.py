@@ -1,0 +1,69 @@
+"""Signed links: how patients act without logging in.
+
+Each link is made with itsdangerous for one purpose (its own salt, so a
+cancel link can't be used to book), carries ids only (never a name or an
+address: the payload is signed, not encrypted), and expires. Acting once
+where twice would matter is enforced by the state the link points at (a
+booked offer, a cancelled appointment), not by the signature alone.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from dashboard.navigation import external_url
+
+# purpose: how long its links work
+LIFETIMES = {
+    "book": timedelta(days=14),  # an offered slot (the slot's own time ends it sooner)
+    "availability": timedelta(days=14),  # a practitioner's open times, for one patient
+    "appointment": timedelta(days=120),  # see, confirm, cancel or ask to move one appointment
+    "patient": timedelta(days=120),  # the patient's own page
+    "preferences": timedelta(days=365),
+    "unsubscribe": timedelta(days=365),
+}
+
+
+class LinkInvalid(Exception):
+    """Not a link we made for this purpose: tampered with, truncated, or for something else."""
+
+
+class LinkExpired(Exception):
+    """A real link, but past its lifetime."""
+
+
+@dataclass(frozen=True)
+class Link:
+    purpose: str
+    ids: dict
+
+
+def _serializer(purpose: str) -> URLSafeTimedSerializer:
+    if purpose not in LIFETIMES:
+        raise ValueError(f"unknown link purpose {purpose!r}")
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"patient-link:{purpose}")
+
+
+def token(purpose: str, **ids: int | str) -> str:
+    return _serializer(purpose).dumps(ids)
+
+
+def url(purpose: str, **ids: int | str) -> str:
+    """The absolute URL (on BASE_URL) of a `purpose` link, for an email."""
+    return external_url(f"patient.{purpose}", token=token(purpose, **ids))
+
+
+def read(purpose: str, value: str) -> dict:
+    """The ids a link carries; LinkInvalid or LinkExpired otherwise."""
+    serializer = _serializer(purpose)
+    try:
+        ids = serializer.loads(value, max_age=int(LIFETIMES[purpose].total_seconds()))
+    except SignatureExpired as exc:
+        raise LinkExpired(purpose) from exc
+    except BadSignature as exc:
+        raise LinkInvalid(purpose) from exc
+    if not isinstance(ids, dict):
+        raise LinkInvalid(purpose)
+    return ids
