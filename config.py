@@ -87,6 +87,12 @@ class Config:
     # within it sends nothing (0: send at once).
     PATIENT_EMAIL_GRACE_MINUTES = _env_int("PATIENT_EMAIL_GRACE_MINUTES", 0)
 
+    # New availability: "everyone" (all interested patients at once, first come
+    # first served) or "one_at_a_time" (each new slot held for the next person
+    # in line for OFFER_HOLD_MINUTES, then passed on).
+    OFFER_MODE = _env("OFFER_MODE", "everyone")
+    OFFER_HOLD_MINUTES = _env_int("OFFER_HOLD_MINUTES", 120)
+
     # A front desk keeps one page open all shift: the CSRF token lives as
     # long as the session instead of Flask-WTF's default hour.
     WTF_CSRF_TIME_LIMIT = None

@@ -67,7 +67,9 @@ def _register_blueprints(app: Flask) -> None:
     from dashboard.auth import bp as auth_bp
     from dashboard.main import bp as main_bp
     from dashboard.notifications import bp as notifications_bp
+    from dashboard.offers import bp as offers_bp
     from dashboard.outbox import bp as outbox_bp
+    from dashboard.patient import bp as patient_bp
     from dashboard.patients import bp as patients_bp
     from dashboard.schedule import bp as schedule_bp
 
@@ -79,3 +81,5 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(schedule_bp, url_prefix="/schedule")
     app.register_blueprint(appointments_bp, url_prefix="/appointments")
     app.register_blueprint(patients_bp, url_prefix="/patients")
+    app.register_blueprint(patient_bp, url_prefix="/p")
+    app.register_blueprint(offers_bp, url_prefix="/offers")

@@ -146,6 +146,7 @@ def emails_preview_command(out_dir):
         message = SimpleNamespace(
             id=0, subject=rendered.subject, html=rendered.html, text=rendered.text, smtp_message_id=None,
             recipients=["patient@example.org"], attachments=attachments,
+            list_unsubscribe=context.get("unsubscribe_url") if kind.optional else None,
         )  # fmt: skip
         (folder / f"{kind.name}.eml").write_bytes(mime.to_bytes(message))
     click.echo(f"Wrote {len(KINDS)} emails (HTML, text and .eml) to {folder}/")

@@ -50,9 +50,29 @@ def token(purpose: str, **ids: int | str) -> str:
     return _serializer(purpose).dumps(ids)
 
 
-def url(purpose: str, **ids: int | str) -> str:
-    """The absolute URL (on BASE_URL) of a `purpose` link, for an email."""
-    return external_url(f"patient.{purpose}", token=token(purpose, **ids))
+def url(purpose: str, endpoint: str | None = None, **ids: int | str) -> str:
+    """The absolute URL (on BASE_URL) of a `purpose` link, for an email; the page is
+    `patient.<purpose>` unless another `endpoint` reads the same kind of link."""
+    return external_url(endpoint or f"patient.{purpose}", token=token(purpose, **ids))
+
+
+def for_appointment(appointment_id: int, patient_id: int) -> dict[str, str]:
+    """The links an appointment's emails carry: see it, ask to move it, cancel it, and the patient's page."""
+    value = token("appointment", a=appointment_id, p=patient_id)
+    return {
+        "manage_url": external_url("patient.appointment", token=value),
+        "reschedule_url": external_url("patient.reschedule", token=value),
+        "cancel_url": external_url("patient.cancel", token=value),
+        "patient_url": url("patient", p=patient_id),
+    }
+
+
+def for_optional_email(kind: str, patient_id: int) -> dict[str, str]:
+    """What an optional email carries: one-click unsubscribe from `kind`, and the preferences page."""
+    return {
+        "unsubscribe_url": url("unsubscribe", p=patient_id, k=kind),
+        "preferences_url": url("preferences", p=patient_id),
+    }
 
 
 def read(purpose: str, value: str) -> dict:

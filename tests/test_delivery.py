@@ -40,7 +40,7 @@ def test_a_batch_goes_out_over_one_connection(app, smtp, monkeypatch):
     assert len(smtp.received) == 5
     message = row(ids[0])
     assert message.status == EmailStatus.SENT and message.sent_at and message.attempts == 1
-    assert f".outbox{message.id}@clinic.example.org>" in message.smtp_message_id
+    assert message.smtp_message_id.endswith(".outbox@clinic.example.org>")  # chosen when written
     assert message.transport == "smtp"
 
 

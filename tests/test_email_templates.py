@@ -26,6 +26,9 @@ BILLING_KINDS = ["invoice", "payment_confirmation", "payment_reminder"]
 OPTIONAL_KEYS = [
     "unsubscribe_url",
     "manage_url",
+    "preferences_url",
+    "patient_url",
+    "held_until",
     "cancel_url",
     "reschedule_url",
     "more_url",

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from rq.cron import CronScheduler
 
-from dashboard.jobs import appointments, email, system
+from dashboard.jobs import appointments, email, offers, system
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,7 @@ def schedule(config) -> list[Scheduled]:
         Scheduled(email.sweep, "emails", interval=60),
         Scheduled(appointments.send_reminders, "default", cron=config["REMINDER_CRON"]),
         Scheduled(appointments.expire_requests, "default", interval=600),
+        Scheduled(offers.advance, "default", interval=60),
     ]
 
 

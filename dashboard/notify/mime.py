@@ -78,9 +78,9 @@ def _from_header(address: str) -> str:
     return formataddr((name, addr), charset="utf-8") if name else addr
 
 
-def new_message_id(message_id: int) -> str:
+def new_message_id(message_id: int | None = None) -> str:
     domain = sender_address().rpartition("@")[2] or "localhost"
-    return make_msgid(idstring=f"outbox{message_id}", domain=domain)
+    return make_msgid(idstring=f"outbox{message_id}" if message_id else "outbox", domain=domain)
 
 
 def headers(message, message_id: str | None = None) -> list[tuple[str, str]]:

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from dashboard.extensions import db
 from dashboard.models import EmailAttachment, EmailMessage, EmailStatus, PatientEmailPreference
 from dashboard.models.base import utcnow
-from dashboard.notify import ics, kinds, recipients
+from dashboard.notify import ics, kinds, mime, recipients
 from dashboard.notify.render import Rendered, render_emails
 
 log = logging.getLogger(__name__)
@@ -132,6 +132,9 @@ def _row(kind: str, message: Message, to_list: list[str], rendered: Rendered, no
         "patient_id": message.patient_id,
         "appointment_id": message.appointment_id,
         "list_unsubscribe": message.context.get("unsubscribe_url") if kinds.get(kind).optional else None,
+        # Chosen now, so a retry after a worker died mid-send carries the same Message-ID
+        # and the receiving side can tell the copy for what it is.
+        "smtp_message_id": mime.new_message_id(),
     }
 
 

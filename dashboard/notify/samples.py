@@ -88,7 +88,7 @@ def appointment_reminder() -> dict:
         "reschedule_url": f"{BASE_URL}/p/reschedule/sample-token",
         "cancel_url": f"{BASE_URL}/p/cancel/sample-token",
         "unsubscribe_url": f"{BASE_URL}/p/unsubscribe/sample-token",
-        "manage_url": f"{BASE_URL}/p/preferences/sample-token",
+        "preferences_url": f"{BASE_URL}/p/preferences/sample-token",
     }
 
 
@@ -152,7 +152,7 @@ def payment_reminder() -> dict:
         "days_overdue": 14,
         "payment_instructions": PAYMENT_INSTRUCTIONS,
         "unsubscribe_url": f"{BASE_URL}/p/unsubscribe/sample-token",
-        "manage_url": f"{BASE_URL}/p/preferences/sample-token",
+        "preferences_url": f"{BASE_URL}/p/preferences/sample-token",
     }
 
 
@@ -196,7 +196,7 @@ def new_availability() -> dict:
         ],
         "more_url": f"{BASE_URL}/p/availability/sample-token",
         "unsubscribe_url": f"{BASE_URL}/p/unsubscribe/sample-token",
-        "manage_url": f"{BASE_URL}/p/preferences/sample-token",
+        "preferences_url": f"{BASE_URL}/p/preferences/sample-token",
     }
 
 

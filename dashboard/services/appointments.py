@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, joinedload
 
-from dashboard import notify
+from dashboard import notify, patient_links
 from dashboard.extensions import db
 from dashboard.models import (
     Appointment,
@@ -34,6 +34,7 @@ from dashboard.models import (
 from dashboard.models.base import utcnow
 from dashboard.models.schedule import ACTIVE
 from dashboard.navigation import external_url, path_for
+from dashboard.notify import kinds
 from dashboard.services import ServiceError
 from dashboard.services import schedule as slots
 from dashboard.services.search import containing
@@ -85,8 +86,34 @@ def book(
         raise ServiceError("Choose a patient.")
     reason = (reason or "").strip()[:REASON_LENGTH]
 
-    slot = _claim(slot_id, by_user) if slot_id is not None else _ad_hoc_slot(practitioner_id, day, start, end, by_user)
+    slot = claim(slot_id, by_user) if slot_id is not None else _ad_hoc_slot(practitioner_id, day, start, end, by_user)
+    try:
+        appointment = create(
+            patient, slot, reason=reason, confirmed=confirmed, request_key=request_key, created_by=by_user
+        )
+    except IntegrityError:
+        # The same form, posted twice at once: the other request booked it.
+        db.session.rollback()
+        earlier = _by_request_key(request_key) if request_key else None
+        if earlier is None:
+            raise
+        return Booked(earlier, repeated=True)
+    db.session.commit()
+    log.info("appointment %s booked for patient %s by user %s", appointment.id, patient.id, by_user.id)
+    return Booked(appointment)
 
+
+def create(
+    patient: Patient,
+    slot: Slot,
+    *,
+    reason: str = "",
+    confirmed: bool = True,
+    request_key: str | None = None,
+    created_by: User | None = None,
+) -> Appointment:
+    """The appointment in a slot just claimed, and its emails: the patient's confirmation
+    (if confirmed) and the new-appointment notice. Flushed, not committed."""
     now = utcnow()
     appointment = Appointment(
         patient_id=patient.id,
@@ -99,37 +126,27 @@ def book(
         scheduled_at=now,
         confirmed_at=now if confirmed else None,
         request_key=request_key or None,
-        created_by_id=by_user.id,
+        created_by_id=created_by.id if created_by else None,
     )
     db.session.add(appointment)
-    try:
-        db.session.flush()
-    except IntegrityError:
-        # The same form, posted twice at once: the other request booked it.
-        db.session.rollback()
-        earlier = _by_request_key(request_key) if request_key else None
-        if earlier is None:
-            raise
-        return Booked(earlier, repeated=True)
-
+    db.session.flush()
     if confirmed:
         _email_patient("appointment_confirmation", appointment, f"appointment:{appointment.id}:confirmation")
-    _tell_desk_about(appointment, by_user)
-    db.session.commit()
-    log.info("appointment %s booked for patient %s by user %s", appointment.id, patient.id, by_user.id)
-    return Booked(appointment)
+    tell_desk_about(appointment, created_by.full_name if created_by else f"{patient.name}, online")
+    return appointment
 
 
 def _by_request_key(request_key: str) -> Appointment | None:
     return db.session.scalar(select(Appointment).where(Appointment.request_key == request_key))
 
 
-def _claim(slot_id: int, by_user: User) -> Slot:
-    """Take an open, future slot with one conditional UPDATE, or say why not."""
+def claim(slot_id: int, by_user: User | None = None) -> Slot:
+    """Take an open, future slot with one conditional UPDATE, or say why not
+    (SlotTaken, with the practitioner's next open times). `by_user` None: a patient's link."""
     slot = db.session.get(Slot, slot_id)
     if slot is None:
         raise ServiceError("That slot no longer exists.")
-    if by_user.has_role(Role.PRACTITIONER):
+    if by_user is not None and by_user.has_role(Role.PRACTITIONER):
         slots.practitioner_for(by_user, slot.practitioner_id)
     claimed = db.session.execute(
         update(Slot)
@@ -181,7 +198,7 @@ def _ad_hoc_slot(
     return slot
 
 
-def _tell_desk_about(appointment: Appointment, by_user: User) -> None:
+def tell_desk_about(appointment: Appointment, booked_by: str) -> None:
     """The new-appointment notice to all staff and the owner, and the practitioner: a bell entry,
     and an email unless they turned that off (as whoever booked it may well do)."""
     people = {u.id: u for u in notify.desk()}
@@ -198,7 +215,7 @@ def _tell_desk_about(appointment: Appointment, by_user: User) -> None:
         email_context={
             "patient": appointment.patient,
             "appointment": appointment,
-            "booked_by": by_user.full_name,
+            "booked_by": booked_by,
             "appointment_url": external_url("appointments.detail", appointment_id=appointment.id),
         },
         dedupe_key=f"appointment:{appointment.id}:notice",
@@ -211,10 +228,13 @@ def _grace_until() -> datetime | None:
 
 
 def _email_patient(kind: str, appointment: Appointment, dedupe_key: str, **context) -> int | None:
+    links = patient_links.for_appointment(appointment.id, appointment.patient_id)
+    if kinds.get(kind).optional:
+        links |= patient_links.for_optional_email(kind, appointment.patient_id)
     return notify.email(
         kind,
         to=appointment.patient.email,
-        context={"patient": appointment.patient, "appointment": appointment, **context},
+        context={"patient": appointment.patient, "appointment": appointment, **links, **context},
         dedupe_key=dedupe_key,
         not_before=_grace_until(),
         patient_id=appointment.patient_id,
@@ -239,8 +259,9 @@ def get(appointment_id: int, user: User) -> Appointment:
     return appointment
 
 
-def confirm(appointment_id: int, by_user: User) -> Appointment:
-    appointment = get(appointment_id, by_user)
+def confirm(appointment_id: int, by_user: User | None) -> Appointment:
+    """Confirm a requested appointment (staff, or the patient from their link: `by_user` None)."""
+    appointment = get(appointment_id, by_user) if by_user else db.session.get(Appointment, appointment_id)
     if appointment.starts_at <= utcnow():
         raise ServiceError("That time has already passed; book the patient a new one.")
     changed = _move_status(appointment, [AppointmentStatus.PENDING], AppointmentStatus.CONFIRMED, confirmed_at=utcnow())
@@ -273,7 +294,7 @@ def cancel(appointment_id: int, *, by_user: User | None, reason: str, cancelled_
     )
     if not changed:
         raise ServiceError(f"This appointment is already {appointment.status_enum.label.lower()}.")
-    _free_slot(appointment.slot_id)
+    free_slot(appointment.slot_id)
     _expire_requests_of(appointment.id)
     # Booked and cancelled within the grace period: the patient never heard of it, and won't.
     withdrawn = current_app.config["PATIENT_EMAIL_GRACE_MINUTES"] > 0 and notify.cancel(
@@ -317,14 +338,21 @@ def _move_status(appointment: Appointment, allowed: list[str], to: str, **values
     return bool(changed)
 
 
-def _free_slot(slot_id: int | None) -> None:
-    """A cancelled appointment's slot opens again, if it is still ahead."""
-    if slot_id is not None:
-        db.session.execute(
-            update(Slot)
-            .where(Slot.id == slot_id, Slot.status == SlotStatus.BOOKED, Slot.starts_at > utcnow())
-            .values(status=SlotStatus.OPEN)
-        )
+def free_slot(slot_id: int | None) -> bool:
+    """A cancelled or moved appointment's slot opens again, if it is still ahead, and is
+    offered to whoever is waiting once the transaction commits."""
+    if slot_id is None:
+        return False
+    freed = db.session.execute(
+        update(Slot)
+        .where(Slot.id == slot_id, Slot.status == SlotStatus.BOOKED, Slot.starts_at > utcnow())
+        .values(status=SlotStatus.OPEN, offered_at=None)
+    ).rowcount
+    if freed:
+        from dashboard.services import offers  # offers build on this module
+
+        offers.opened(db.session.get(Slot, slot_id).practitioner_id, [slot_id])
+    return bool(freed)
 
 
 # ------------------------------------------------------------------ reschedule requests
@@ -424,17 +452,26 @@ def approve_reschedule(request_id: int, new_slot_id: int, by_user: User) -> Appo
     if not decided:
         db.session.rollback()
         raise ServiceError("Someone else answered that request a moment ago.")
-    slot = _claim(new_slot_id, by_user)
+    move(appointment, claim(new_slot_id, by_user), f"reschedule:{request.id}:approved")
+    db.session.commit()
+    return appointment
+
+
+def move(appointment: Appointment, slot: Slot, dedupe_key: str) -> None:
+    """Put an appointment into a slot just claimed; the old slot opens again and the
+    patient is told old and new times. Flushed, not committed."""
     old_starts_at, old_slot_id = appointment.starts_at, appointment.slot_id
     appointment.slot_id = slot.id
     appointment.starts_at = slot.starts_at
     appointment.ends_at = slot.ends_at
     appointment.scheduled_at = utcnow()
+    if appointment.status == AppointmentStatus.PENDING:
+        appointment.status = AppointmentStatus.CONFIRMED
+        appointment.confirmed_at = utcnow()
+    appointment.wants_earlier = False
     db.session.flush()
-    _free_slot(old_slot_id)
-    _email_patient("reschedule_approved", appointment, f"reschedule:{request.id}:approved", old_starts_at=old_starts_at)
-    db.session.commit()
-    return appointment
+    free_slot(old_slot_id)
+    _email_patient("reschedule_approved", appointment, dedupe_key, old_starts_at=old_starts_at)
 
 
 def reject_reschedule(request_id: int, reason: str, by_user: User) -> RescheduleRequest:

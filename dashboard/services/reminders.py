@@ -16,7 +16,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from dashboard import notify
+from dashboard import notify, patient_links
 from dashboard.extensions import db
 from dashboard.models import Appointment, AppointmentStatus
 from dashboard.models.base import utcnow
@@ -61,7 +61,13 @@ def send_appointment_reminders(hours: int, *, now: datetime | None = None) -> in
     messages = [
         notify.Message(
             to=appointment.patient.email,
-            context={"patient": appointment.patient, "appointment": appointment, "hours_ahead": hours},
+            context={
+                "patient": appointment.patient,
+                "appointment": appointment,
+                "hours_ahead": hours,
+                **patient_links.for_appointment(appointment.id, appointment.patient_id),
+                **patient_links.for_optional_email("appointment_reminder", appointment.patient_id),
+            },
             dedupe_key=reminder_key(appointment, hours),
             patient_id=appointment.patient_id,
             appointment_id=appointment.id,

@@ -12,7 +12,7 @@ from sqlalchemy import and_, select, update
 from sqlalchemy.orm import joinedload
 
 from dashboard.extensions import db
-from dashboard.models import Appointment, AppointmentStatus, Practitioner, Role, Slot, SlotStatus, User
+from dashboard.models import Appointment, AppointmentStatus, Offer, Practitioner, Role, Slot, SlotStatus, User
 from dashboard.models.base import utcnow
 from dashboard.models.schedule import ACTIVE
 from dashboard.services import ServiceError
@@ -150,8 +150,16 @@ def add_slots(practitioner_id: int, spans: list[Span], *, by_user_id: int | None
         for span in spans
     ]
     db.session.add_all(slots)
+    db.session.flush()
+    _offers().opened(practitioner_id, [slot.id for slot in slots])
     db.session.commit()
     return slots
+
+
+def _offers():
+    from dashboard.services import offers  # offers build on this module
+
+    return offers
 
 
 def first_clash(practitioner_id: int, spans: list[Span]) -> tuple[Span, Slot] | None:
@@ -195,6 +203,8 @@ def block_slot(slot_id: int, user: User) -> Slot:
     changed = db.session.execute(
         update(Slot).where(Slot.id == slot_id, Slot.status == SlotStatus.OPEN).values(status=SlotStatus.BLOCKED)
     ).rowcount
+    if changed:
+        _offers().withdraw(slot_id)
     db.session.commit()
     if not changed:
         raise ServiceError(_why_not_open(slot))
@@ -206,8 +216,12 @@ def unblock_slot(slot_id: int, user: User) -> Slot:
     if slot.starts_at <= utcnow():
         raise ServiceError("That slot has already started.")
     changed = db.session.execute(
-        update(Slot).where(Slot.id == slot_id, Slot.status == SlotStatus.BLOCKED).values(status=SlotStatus.OPEN)
+        update(Slot)
+        .where(Slot.id == slot_id, Slot.status == SlotStatus.BLOCKED)
+        .values(status=SlotStatus.OPEN, offered_at=None)
     ).rowcount
+    if changed:
+        _offers().opened(slot.practitioner_id, [slot_id])
     db.session.commit()
     if not changed:
         raise ServiceError("That slot is not blocked.")
@@ -223,6 +237,8 @@ def remove_slot(slot_id: int, user: User) -> None:
         raise ServiceError("That slot is booked; cancel its appointment first.")
     if db.session.scalar(select(Appointment.id).where(Appointment.slot_id == slot_id).limit(1)):
         raise ServiceError("That slot has a cancelled appointment on record; block it instead of removing it.")
+    if db.session.scalar(select(Offer.id).where(Offer.slot_id == slot_id).limit(1)):
+        raise ServiceError("That slot was offered to patients, and the record of it stays; block it instead.")
     deleted = db.session.execute(
         Slot.__table__.delete().where(
             Slot.__table__.c.id == slot_id, Slot.__table__.c.status.in_([SlotStatus.OPEN, SlotStatus.BLOCKED])

@@ -1,0 +1,531 @@
+"""New availability, offered to the patients waiting for it.
+
+When slots open (added, or freed by a cancellation or a move), the change
+records them on the session and, after it commits, one job per practitioner
+is queued: the request returns at once. The job (`fan_out`) finds who is
+interested (their waiting list, pending requests with them, confirmed
+appointments marked "earlier, please"; never someone who unsubscribed from
+these emails) and, in the clinic's OFFER_MODE:
+
+- "everyone" (the default, first come first served): every interested
+  patient gets one email with up to five open times and a booking link for
+  each, and a message on their own page;
+- "one_at_a_time": each new slot is held for the top of the list (urgent
+  first, then the desk's order, by default the longest waiting) for
+  OFFER_HOLD_MINUTES; when a hold runs out or is declined, `advance` (on the
+  cron every minute) offers the slot to the next person.
+
+Every offer is a row: who was offered which slot, when, in what order, and
+how it ended. A slot whose offers were never sent (Redis was down, a worker
+died) has `offered_at` NULL and the cron sends them late rather than never.
+"""
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import event, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session, joinedload
+
+from dashboard import notify, patient_links, queues
+from dashboard.extensions import db
+from dashboard.models import (
+    OPEN_OFFERS,
+    Appointment,
+    AppointmentStatus,
+    InterestReason,
+    Offer,
+    OfferStatus,
+    Patient,
+    PatientEmailPreference,
+    PatientMessage,
+    Practitioner,
+    Slot,
+    SlotStatus,
+    WaitlistEntry,
+)
+from dashboard.models.base import utcnow
+from dashboard.navigation import external_url, path_for
+from dashboard.services import ServiceError, appointments, waitlist
+from dashboard.services import schedule as slots
+
+log = logging.getLogger(__name__)
+
+EVERYONE, ONE_AT_A_TIME = "everyone", "one_at_a_time"
+MODES = (EVERYONE, ONE_AT_A_TIME)
+SHOWN = 5  # open times per email
+BATCH = 500  # patients per transaction in a fan-out
+OPENED = "slots_opened"  # session.info key: (practitioner_id, slot_id) to offer after commit
+FAN_OUT_JOB = "dashboard.jobs.offers.fan_out"
+
+
+def mode() -> str:
+    value = current_app.config["OFFER_MODE"]
+    return value if value in MODES else EVERYONE
+
+
+# ------------------------------------------------------------------ slots opening
+
+
+def opened(practitioner_id: int, slot_ids: list[int]) -> None:
+    """Call in the transaction that opens these slots: their offers are queued once it commits."""
+    db.session.info.setdefault(OPENED, set()).update((practitioner_id, slot_id) for slot_id in slot_ids)
+
+
+@event.listens_for(Session, "after_commit")
+def _queue_after_commit(session: Session) -> None:
+    pending = session.info.pop(OPENED, None)
+    if not pending:
+        return
+    by_practitioner: dict[int, list[int]] = defaultdict(list)
+    for practitioner_id, slot_id in pending:
+        by_practitioner[practitioner_id].append(slot_id)
+    for practitioner_id, slot_ids in by_practitioner.items():
+        queues.enqueue(FAN_OUT_JOB, practitioner_id, sorted(slot_ids), queue="default")
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_after_rollback(session: Session) -> None:
+    session.info.pop(OPENED, None)
+
+
+# ------------------------------------------------------------------ who is interested
+
+
+@dataclass
+class Interest:
+    patient: Patient
+    reason: str
+    source_id: int
+    urgent: bool = False
+    order: int = 0  # within urgency: requests first, then the waiting list in the desk's order, then "earlier"
+    since: datetime | None = None
+    before: datetime | None = None  # "earlier, please": only times before their appointment
+
+    def wants(self, slot: Slot) -> bool:
+        return self.before is None or slot.starts_at < self.before
+
+
+def interested(practitioner_id: int, *, now: datetime | None = None) -> list[Interest]:
+    """Everyone waiting for this practitioner, once each, best reason first, in offer order (3 queries)."""
+    now = now or utcnow()
+    today = slots.clinic_today()
+    found: list[Interest] = []
+    for appointment in db.session.scalars(
+        select(Appointment)
+        .options(joinedload(Appointment.patient))
+        .where(
+            Appointment.practitioner_id == practitioner_id,
+            Appointment.starts_at > now,
+            (Appointment.status == AppointmentStatus.PENDING)
+            | ((Appointment.status == AppointmentStatus.CONFIRMED) & Appointment.wants_earlier.is_(True)),
+        )
+    ):
+        pending = appointment.status == AppointmentStatus.PENDING
+        found.append(
+            Interest(
+                appointment.patient,
+                InterestReason.REQUEST if pending else InterestReason.EARLIER,
+                appointment.id,
+                order=0 if pending else 10**9,
+                since=appointment.created_at,
+                before=None if pending else appointment.starts_at,
+            )
+        )
+    for entry in db.session.scalars(
+        select(WaitlistEntry)
+        .options(joinedload(WaitlistEntry.patient))
+        .where(
+            WaitlistEntry.practitioner_id == practitioner_id,
+            WaitlistEntry.ended_at.is_(None),
+            (WaitlistEntry.expires_on.is_(None)) | (WaitlistEntry.expires_on >= today),
+        )
+    ):
+        found.append(
+            Interest(
+                entry.patient,
+                InterestReason.WAITLIST,
+                entry.id,
+                urgent=entry.urgent,
+                order=entry.position,
+                since=entry.created_at,
+            )
+        )
+    declined = set(
+        db.session.scalars(
+            select(PatientEmailPreference.patient_id).where(
+                PatientEmailPreference.kind == "new_availability", PatientEmailPreference.email.is_(False)
+            )
+        )
+    )
+    found.sort(key=lambda i: (not i.urgent, i.order, i.since or now, i.patient.id))
+    seen: set[int] = set()
+    people = []
+    for interest in found:
+        if interest.patient.id not in seen and interest.patient.id not in declined:
+            seen.add(interest.patient.id)
+            people.append(interest)
+    return people
+
+
+# ------------------------------------------------------------------ the fan-out job
+
+
+def fan_out(practitioner_id: int, slot_ids: list[int]) -> dict:
+    """Offer the still-open slots among `slot_ids` to everyone interested; safe to run twice."""
+    practitioner = db.session.get(Practitioner, practitioner_id)
+    new = list(
+        db.session.scalars(
+            select(Slot)
+            .where(Slot.id.in_(slot_ids), Slot.status == SlotStatus.OPEN, Slot.starts_at > utcnow())
+            .order_by(Slot.starts_at)
+        )
+    )
+    if practitioner is None or not new:
+        _mark_offered(slot_ids)
+        db.session.commit()
+        return {"slots": 0, "patients": 0}
+    people = interested(practitioner_id)
+    if mode() == ONE_AT_A_TIME:
+        result = _queue_each(practitioner, new, people)
+    else:
+        result = _offer_to_everyone(practitioner, new, people)
+    _mark_offered([s.id for s in new])
+    db.session.commit()
+    log.info("offered %d slot(s) of %s: %s", len(new), practitioner.name, result)
+    return result
+
+
+def _offer_to_everyone(practitioner: Practitioner, new: list[Slot], people: list[Interest]) -> dict:
+    """One email per person: the new times first, then other open ones, up to five, a link for each."""
+    others = [s for s in slots.open_slots(practitioner.id, limit=SHOWN * 2) if s.id not in {n.id for n in new}]
+    shown = (new + others)[:SHOWN] if len(new) < SHOWN else new[:SHOWN]
+    now = utcnow()
+    key = f"{min(s.id for s in new)}-{max(s.id for s in new)}"
+    offered = 0
+    for start in range(0, len(people), BATCH):
+        rows, messages, notes = [], [], []
+        for rank, interest in enumerate(people[start : start + BATCH], start=start):
+            theirs = [s for s in shown if interest.wants(s)]
+            if not theirs:
+                continue
+            offered += 1
+            rows += [_offer_row(s, interest, rank, OfferStatus.OFFERED, now) for s in theirs]
+            messages.append(_email(practitioner, interest, theirs, f"offers:{key}:patient:{interest.patient.id}"))
+            notes.append(_note(practitioner, interest.patient.id, theirs))
+        _write(rows, messages, notes)
+        db.session.commit()
+    if offered:
+        _tell_staff(practitioner, new, f"Offered {_times(len(shown))} with {practitioner.name} to {offered} patient(s)")
+    return {"slots": len(new), "patients": offered, "mode": EVERYONE}
+
+
+def _queue_each(practitioner: Practitioner, new: list[Slot], people: list[Interest]) -> dict:
+    """Each slot's queue in offer order, written up front; the first in line gets a hold."""
+    now = utcnow()
+    queued = 0
+    for slot in new:
+        line = [i for i in people if i.wants(slot)]
+        rows = [_offer_row(slot, interest, rank, OfferStatus.QUEUED, None) for rank, interest in enumerate(line)]
+        _insert_offers(rows)
+        queued += len(line)
+        _hold_next(slot, now)
+    if queued:
+        title = f"{_times(len(new))} with {practitioner.name} offered in turn to the waiting list"
+        _tell_staff(practitioner, new, title)
+    return {"slots": len(new), "patients": queued, "mode": ONE_AT_A_TIME}
+
+
+def _hold_next(slot: Slot, now: datetime) -> Offer | None:
+    """Hold `slot` for the next person in its queue and email them; None when nobody is left."""
+    nxt = db.session.scalar(
+        select(Offer)
+        .where(Offer.slot_id == slot.id, Offer.status == OfferStatus.QUEUED)
+        .order_by(Offer.rank)
+        .limit(1)
+    )
+    if nxt is None or slot.status != SlotStatus.OPEN or slot.starts_at <= now:
+        return None
+    until = min(now + timedelta(minutes=current_app.config["OFFER_HOLD_MINUTES"]), slot.starts_at)
+    held = db.session.execute(
+        update(Offer)
+        .where(Offer.id == nxt.id, Offer.status == OfferStatus.QUEUED)
+        .values(status=OfferStatus.HELD, offered_at=now, expires_at=until)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not held:
+        return None
+    db.session.refresh(nxt)
+    interest = Interest(nxt.patient, nxt.reason, nxt.source_id or 0)
+    practitioner = slot.practitioner
+    _write(
+        [],
+        [_email(practitioner, interest, [slot], f"offer:{nxt.id}:held", held_until=until)],
+        [_note(practitioner, nxt.patient_id, [slot], held_until=until)],
+    )
+    return nxt
+
+
+def advance(now: datetime | None = None) -> dict:
+    """The cron's minute: holds that ran out expire and pass on; offers whose time came expire;
+    slots whose offers were never sent get them now."""
+    now = now or utcnow()
+    expired_holds = db.session.scalars(
+        select(Offer).where(Offer.status == OfferStatus.HELD, Offer.expires_at <= now)
+    ).all()
+    for offer in expired_holds:
+        _close(offer.id, OfferStatus.EXPIRED, now)
+    passed = db.session.execute(
+        update(Offer)
+        .where(Offer.status.in_(OPEN_OFFERS), Offer.slot_id.in_(select(Slot.id).where(Slot.starts_at <= now)))
+        .values(status=OfferStatus.EXPIRED, decided_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    for offer in expired_holds:
+        _hold_next(offer.slot, now)
+    owed = db.session.execute(
+        select(Slot.practitioner_id, Slot.id).where(
+            Slot.status == SlotStatus.OPEN,
+            Slot.offered_at.is_(None),
+            Slot.starts_at > now,
+            Slot.created_at <= now - timedelta(minutes=1),
+        )
+    ).all()
+    db.session.commit()
+    late: dict[int, list[int]] = defaultdict(list)
+    for practitioner_id, slot_id in owed:
+        late[practitioner_id].append(slot_id)
+    for practitioner_id, slot_ids in late.items():
+        fan_out(practitioner_id, slot_ids)
+    return {"holds_expired": len(expired_holds), "past": passed, "late_fan_outs": len(late)}
+
+
+# ------------------------------------------------------------------ a patient acts on an offer
+
+
+@dataclass
+class FromLink:
+    appointment: Appointment
+    repeated: bool = False  # they had already booked this slot
+
+
+def offer_for(patient_id: int, slot_id: int) -> Offer | None:
+    return db.session.scalar(select(Offer).where(Offer.patient_id == patient_id, Offer.slot_id == slot_id))
+
+
+def book(patient_id: int, slot_id: int) -> FromLink:
+    """The patient books a slot they were offered: claimed like any booking (first one wins).
+
+    A waiting-list patient gets a new appointment; one with a pending request or
+    an "earlier, please" appointment has that appointment moved into the slot.
+    Raises SlotTaken (with other open times, offered to them now) or ServiceError."""
+    offer = offer_for(patient_id, slot_id)
+    if offer is None:
+        raise ServiceError("This time wasn't offered to you.")
+    if offer.status == OfferStatus.BOOKED and offer.appointment_id:
+        return FromLink(db.session.get(Appointment, offer.appointment_id), repeated=True)
+    if offer.status == OfferStatus.QUEUED or (offer.status == OfferStatus.EXPIRED and mode() == ONE_AT_A_TIME):
+        raise appointments.SlotTaken(
+            "This time is being held for someone else who was waiting longer.",
+            alternatives_for(patient_id, offer.slot.practitioner_id),
+        )
+    if offer.status in (OfferStatus.DECLINED, OfferStatus.WITHDRAWN):
+        raise ServiceError("This offer is no longer open.")
+    try:
+        slot = appointments.claim(slot_id)
+    except appointments.SlotTaken as taken:
+        _close(offer.id, OfferStatus.TAKEN, utcnow())
+        db.session.commit()
+        taken.alternatives = alternatives_for(patient_id, taken_practitioner(slot_id))
+        raise
+    patient = offer.patient
+    source = db.session.get(Appointment, offer.source_id) if offer.reason != InterestReason.WAITLIST else None
+    if source is not None and source.is_active and source.patient_id == patient_id:
+        appointments.move(source, slot, f"offer:{offer.id}:booked")
+        appointment = source
+        appointments.tell_desk_about(appointment, f"{patient.name}, online (moved from an offer)")
+    else:
+        appointment = appointments.create(patient, slot, reason="", confirmed=True)
+    waitlist.booked(patient_id, slot.practitioner_id)
+    now = utcnow()
+    db.session.execute(
+        update(Offer)
+        .where(Offer.id == offer.id)
+        .values(status=OfferStatus.BOOKED, decided_at=now, appointment_id=appointment.id)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        update(Offer)
+        .where(Offer.slot_id == slot_id, Offer.id != offer.id, Offer.status.in_(OPEN_OFFERS))
+        .values(status=OfferStatus.TAKEN, decided_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    log.info("patient %s booked offered slot %s (offer %s)", patient_id, slot_id, offer.id)
+    return FromLink(appointment)
+
+
+def taken_practitioner(slot_id: int) -> int:
+    return db.session.scalar(select(Slot.practitioner_id).where(Slot.id == slot_id))
+
+
+def decline(patient_id: int, slot_id: int) -> None:
+    """'Not for me': the offer ends and, one at a time, the slot passes to the next person."""
+    offer = offer_for(patient_id, slot_id)
+    if offer is None or offer.status not in OPEN_OFFERS:
+        raise ServiceError("This offer is no longer open.")
+    _close(offer.id, OfferStatus.DECLINED, utcnow())
+    if offer.status == OfferStatus.HELD:
+        _hold_next(offer.slot, utcnow())
+    db.session.commit()
+
+
+def alternatives_for(patient_id: int, practitioner_id: int, limit: int = SHOWN) -> list[Slot]:
+    """Other open times with the practitioner, offered to the patient now (everyone-at-once only:
+    one at a time, open slots are in other people's queues)."""
+    if mode() == ONE_AT_A_TIME:
+        return []
+    found = slots.open_slots(practitioner_id, limit=limit)
+    patient = db.session.get(Patient, patient_id)
+    if found and patient is not None:
+        interest = Interest(patient, InterestReason.WAITLIST, 0)
+        _insert_offers([_offer_row(s, interest, 10**6, OfferStatus.OFFERED, utcnow()) for s in found])
+        db.session.commit()
+    return found
+
+
+def withdraw(slot_id: int) -> None:
+    """The slot was blocked or removed: its open offers end (in the caller's transaction)."""
+    db.session.execute(
+        update(Offer)
+        .where(Offer.slot_id == slot_id, Offer.status.in_(OPEN_OFFERS))
+        .values(status=OfferStatus.WITHDRAWN, decided_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+
+
+# ------------------------------------------------------------------ the audit
+
+
+def for_slot(slot_id: int) -> list[Offer]:
+    """Who was offered this slot, in order, with the outcome."""
+    return list(
+        db.session.scalars(
+            select(Offer)
+            .options(joinedload(Offer.patient))
+            .where(Offer.slot_id == slot_id)
+            .order_by(Offer.rank, Offer.id)
+        )
+    )
+
+
+def recent(practitioner_id: int | None = None, *, limit: int = 200) -> list[Offer]:
+    """The latest offers (newest first), with their slot and patient."""
+    query = (
+        select(Offer)
+        .join(Offer.slot)
+        .options(joinedload(Offer.patient), joinedload(Offer.slot).joinedload(Slot.practitioner))
+        .order_by(Offer.created_at.desc(), Offer.slot_id, Offer.rank)
+        .limit(limit)
+    )
+    if practitioner_id:
+        query = query.where(Slot.practitioner_id == practitioner_id)
+    return list(db.session.scalars(query))
+
+
+# ------------------------------------------------------------------ writing
+
+
+def _offer_row(slot: Slot, interest: Interest, rank: int, status: str, now: datetime | None) -> dict:
+    return {
+        "slot_id": slot.id,
+        "patient_id": interest.patient.id,
+        "reason": str(interest.reason),
+        "source_id": interest.source_id or None,
+        "rank": rank,
+        "status": status,
+        "offered_at": now,
+        "created_at": utcnow(),
+    }
+
+
+def _insert_offers(rows: list[dict]) -> None:
+    """Insert offers, skipping any (slot, patient) already offered: a job run twice adds nothing."""
+    if rows:
+        dialect = db.session.get_bind().dialect.name
+        maker = pg_insert if dialect == "postgresql" else sqlite_insert
+        statement = maker(Offer.__table__).on_conflict_do_nothing(index_elements=["slot_id", "patient_id"])
+        db.session.execute(statement, rows)
+
+
+def _email(practitioner, interest: Interest, offered: list[Slot], key: str, held_until=None) -> notify.Message:
+    patient = interest.patient
+    book = patient_links.token("book", p=patient.id)
+    context = {
+        "patient": patient,
+        "practitioner": practitioner,
+        "slots": [
+            _Shown(s.starts_at, s.ends_at, external_url("patient.book", token=book, slot_id=s.id))
+            for s in offered
+        ],
+        "more_url": patient_links.url("availability", p=patient.id, r=practitioner.id),
+        "held_until": held_until,
+        **patient_links.for_optional_email("new_availability", patient.id),
+    }
+    return notify.Message(to=patient.email, context=context, dedupe_key=key, patient_id=patient.id)
+
+
+@dataclass(frozen=True)
+class _Shown:
+    starts_at: datetime
+    ends_at: datetime
+    book_url: str
+
+
+def _note(practitioner, patient_id: int, offered: list[Slot], held_until=None) -> dict:
+    first = slots.describe(offered[0].starts_at)
+    title = f"{practitioner.name} has {_times(len(offered))} for you, from {first}"
+    if held_until is not None:
+        title = f"{practitioner.name} is holding {first} for you until {slots.describe(held_until)}"
+    return {"patient_id": patient_id, "kind": "new_availability", "title": title[:200], "created_at": utcnow()}
+
+
+def _write(offer_rows: list[dict], messages: list[notify.Message], notes: list[dict]) -> None:
+    _insert_offers(offer_rows)
+    if notes:
+        db.session.execute(insert(PatientMessage), [{"body": "", **n} for n in notes])
+    if messages:
+        notify.emails("new_availability", messages)
+
+
+def _close(offer_id: int, status: str, now: datetime) -> None:
+    db.session.execute(
+        update(Offer)
+        .where(Offer.id == offer_id, Offer.status.in_(OPEN_OFFERS))
+        .values(status=status, decided_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _mark_offered(slot_ids: list[int]) -> None:
+    db.session.execute(
+        update(Slot)
+        .where(Slot.id.in_(slot_ids))
+        .values(offered_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _tell_staff(practitioner: Practitioner, new: list[Slot], title: str) -> None:
+    people = {u.id: u for u in notify.desk()}
+    if practitioner.user is not None and practitioner.user.active:
+        people[practitioner.user.id] = practitioner.user
+    notify.bell(people.values(), "offers_sent", title, link=path_for("offers.index", slot=new[0].id))
+
+
+def _times(n: int) -> str:
+    return "a new time" if n == 1 else f"{n} new times"
