@@ -72,6 +72,7 @@ def _register_blueprints(app: Flask) -> None:
     from dashboard.patient import bp as patient_bp
     from dashboard.patients import bp as patients_bp
     from dashboard.schedule import bp as schedule_bp
+    from dashboard.waitlist import bp as waitlist_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
@@ -83,3 +84,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(patients_bp, url_prefix="/patients")
     app.register_blueprint(patient_bp, url_prefix="/p")
     app.register_blueprint(offers_bp, url_prefix="/offers")
+    app.register_blueprint(waitlist_bp, url_prefix="/waitlist")

@@ -26,7 +26,10 @@ def back(default_endpoint: str) -> str:
 
 def path_for(endpoint: str, **values) -> str:
     """A URL path for `endpoint` that works outside a request too (jobs, CLI)."""
-    return current_app.url_map.bind("").build(endpoint, values)
+    adapter = current_app.extensions.get("path_adapter")
+    if adapter is None:  # bound once per app: a fan-out builds thousands of links
+        adapter = current_app.extensions["path_adapter"] = current_app.url_map.bind("")
+    return adapter.build(endpoint, values)
 
 
 def external_url(endpoint: str, **values) -> str:

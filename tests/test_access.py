@@ -12,7 +12,7 @@ from dashboard import notify
 from dashboard.extensions import db
 from dashboard.models import Notification
 from dashboard.notify.samples import sample_context
-from dashboard.services import appointments
+from dashboard.services import appointments, waitlist
 from tests.factories import make_patient, make_slot, practitioner_of
 
 OWNER, STAFF, PRACTITIONER = "owner", "staff", "practitioner"
@@ -66,13 +66,38 @@ RULES = {
     "patients.detail": ("GET", "/patients/{patient}", {OWNER, STAFF}),
     "patients.edit": ("GET", "/patients/{patient}/edit", {OWNER, STAFF}),
     # --- end appointments and patients ---
+    # --- waiting lists and offers ({entry}: an open waitlist entry of the practitioner) ---
+    "appointments.earlier": ("POST", "/appointments/{appointment}/earlier", EVERYONE),
+    "waitlist.index": ("GET", "/waitlist/?practitioner={practitioner}", EVERYONE),
+    "waitlist.add": ("GET", "/waitlist/add?practitioner={practitioner}", EVERYONE),  # POST: a form
+    "waitlist.move": ("POST", "/waitlist/{entry}/move", EVERYONE),
+    "waitlist.urgent": ("POST", "/waitlist/{entry}/urgent", EVERYONE),
+    "waitlist.remove": ("POST", "/waitlist/{entry}/remove", EVERYONE),
+    "offers.index": ("GET", "/offers/?slot={slot}", EVERYONE),
+    # --- end waiting lists and offers ---
 }
 
 PROTECTED = [(endpoint, *rule) for endpoint, rule in RULES.items() if rule[2] is not PUBLIC]
 
 
+# Patients' pages behind signed links (dashboard/patient): public, no login, but without a real
+# token they answer 400, so they are listed here instead of RULES (tests/test_patient_links.py covers them).
+SIGNED_LINKS = {
+    "patient.appointment",
+    "patient.confirm",
+    "patient.cancel",
+    "patient.reschedule",
+    "patient.patient",
+    "patient.preferences",
+    "patient.unsubscribe",
+    "patient.book",
+    "patient.decline",
+    "patient.availability",
+}
+
+
 def test_every_route_is_listed(app):
-    assert {rule.endpoint for rule in app.url_map.iter_rules()} == set(RULES)
+    assert {rule.endpoint for rule in app.url_map.iter_rules()} == set(RULES) | SIGNED_LINKS
 
 
 def _fill(path: str, people, role: str) -> str:
@@ -98,6 +123,7 @@ def _fill(path: str, people, role: str) -> str:
         appointment=booked.id,
         patient=booked.patient_id,
         request=request.id,
+        entry=waitlist.add(practitioner.id, make_patient().id, by_user=user).id,
     )
 
 

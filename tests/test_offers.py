@@ -300,3 +300,28 @@ def test_a_cancellation_offers_the_freed_slot(waiting, people):
     appointments.cancel(booked.appointment.id, by_user=people["staff"], reason="Unwell")
     [job] = queues.get_queue("default").get_jobs()
     assert job.func_name == offers.FAN_OUT_JOB and job.args == (practitioner.id, [slot.id])
+
+
+def test_a_slot_opened_again_is_offered_anew_and_old_links_work_again(waiting, people):
+    slot = make_slot(waiting["practitioner"])
+    offers.fan_out(waiting["practitioner"].id, [slot.id])
+    schedule.block_slot(slot.id, people["staff"])
+    assert set(offer_statuses(slot).values()) == {OfferStatus.WITHDRAWN}
+    with time_machine.travel(utcnow() + timedelta(minutes=5), tick=False):
+        schedule.unblock_slot(slot.id, people["staff"])
+        offers.fan_out(waiting["practitioner"].id, [slot.id])
+    assert len(availability_emails()) == 6  # each patient told again
+    assert set(offer_statuses(slot).values()) == {OfferStatus.OFFERED}
+    assert offers.book(waiting["patients"][0].id, slot.id).appointment.slot_id == slot.id
+
+
+@pytest.mark.config(OFFER_MODE="one_at_a_time", OFFER_HOLD_MINUTES=30)
+def test_a_hold_that_ran_out_cannot_be_used_even_before_the_cron_passes_it_on(waiting):
+    slot = make_slot(waiting["practitioner"], starts_in=timedelta(days=3))
+    offers.fan_out(waiting["practitioner"].id, [slot.id])
+    ben = waiting["patients"][1]
+    with time_machine.travel(utcnow() + timedelta(minutes=31), tick=False):
+        with pytest.raises(SlotTaken, match="held for someone else"):
+            offers.book(ben.id, slot.id)
+    assert offer_statuses(slot)[ben.id] == OfferStatus.EXPIRED
+    assert offer_statuses(slot)[waiting["patients"][0].id] == OfferStatus.HELD  # passed on at once

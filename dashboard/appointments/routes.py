@@ -23,6 +23,7 @@ from dashboard.security import DESK, EVERYONE, roles_required
 from dashboard.services import ServiceError, appointments, schedule
 from dashboard.services import patients as patient_service
 from dashboard.services.appointments import LISTS, SlotTaken
+from dashboard.services.earlier import set_wants_earlier
 
 bp = Blueprint("appointments", __name__)
 
@@ -149,6 +150,7 @@ def detail(appointment_id: int):
         can_cancel=appointment.is_active and future,
         can_record_outcome=appointment.status == AppointmentStatus.CONFIRMED and not future,
         can_request_move=appointment.is_active and future and pending is None,
+        can_ask_earlier=appointment.status in (AppointmentStatus.PENDING, AppointmentStatus.CONFIRMED) and future,
         action_form=ActionForm(formdata=None),
         cancel_form=CancelForm(formdata=None),
         outcome_form=OutcomeForm(formdata=None),
@@ -219,6 +221,28 @@ def request_reschedule(appointment_id: int):
             flash(error, "danger")
         else:
             flash("Recorded the request to move it; the desk will find a new time.", "success")
+    return redirect(url_for("appointments.detail", appointment_id=appointment_id))
+
+
+@bp.route("/<int:appointment_id>/earlier", methods=["POST"])
+@roles_required(*EVERYONE)
+def earlier(appointment_id: int):
+    """The patient would like an earlier time (wants=1), or no longer (wants=0)."""
+    _id_or_404(appointment_id)
+    form = ActionForm()
+    wants = request.form.get("wants", "")
+    if not form.validate_on_submit():
+        flash(_first_error(form), "danger")
+    elif wants not in ("1", "0"):
+        flash("Say whether the patient would like an earlier time.", "danger")
+    else:
+        appointment, error = _attempt(set_wants_earlier, appointment_id, wants == "1", current_user)
+        if error:
+            flash(error, "danger")
+        elif appointment.wants_earlier:
+            flash(f"Earlier times with {appointment.practitioner.name} will be offered to the patient.", "success")
+        else:
+            flash("The patient no longer asks for an earlier time.", "success")
     return redirect(url_for("appointments.detail", appointment_id=appointment_id))
 
 

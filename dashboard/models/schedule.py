@@ -66,8 +66,10 @@ class Slot(db.Model):
     status: Mapped[str] = mapped_column(String(10), default=SlotStatus.OPEN)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    # When interested patients were last offered this slot (opened or freed again):
-    # NULL on an open slot means an offer run is still owed, which the cron catches up on.
+    # When it last became open (added, freed by a cancellation, unblocked): each opening
+    # is offered anew. `offered_at` NULL on an open slot means that offer run is still
+    # owed, which the cron catches up on.
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=utcnow)
     offered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     practitioner: Mapped[Practitioner] = relationship()

@@ -259,9 +259,19 @@ def get(appointment_id: int, user: User) -> Appointment:
     return appointment
 
 
+def _appointment_for(appointment_id: int, by_user: User | None) -> Appointment:
+    """Staff: as `get` (access checked). A patient's link (`by_user` None): the link was checked."""
+    if by_user is not None:
+        return get(appointment_id, by_user)
+    appointment = db.session.get(Appointment, appointment_id)
+    if appointment is None:
+        raise LookupError(appointment_id)
+    return appointment
+
+
 def confirm(appointment_id: int, by_user: User | None) -> Appointment:
     """Confirm a requested appointment (staff, or the patient from their link: `by_user` None)."""
-    appointment = get(appointment_id, by_user) if by_user else db.session.get(Appointment, appointment_id)
+    appointment = _appointment_for(appointment_id, by_user)
     if appointment.starts_at <= utcnow():
         raise ServiceError("That time has already passed; book the patient a new one.")
     changed = _move_status(appointment, [AppointmentStatus.PENDING], AppointmentStatus.CONFIRMED, confirmed_at=utcnow())
@@ -277,7 +287,7 @@ def cancel(appointment_id: int, *, by_user: User | None, reason: str, cancelled_
 
     The patient is told who cancelled and why, unless the confirmation was
     still held in its grace period: then neither email goes."""
-    appointment = get(appointment_id, by_user) if by_user else db.session.get(Appointment, appointment_id)
+    appointment = _appointment_for(appointment_id, by_user)
     reason = (reason or "").strip()
     if not reason:
         raise ServiceError("Give a reason for the cancellation; the patient will read it.")
@@ -346,7 +356,7 @@ def free_slot(slot_id: int | None) -> bool:
     freed = db.session.execute(
         update(Slot)
         .where(Slot.id == slot_id, Slot.status == SlotStatus.BOOKED, Slot.starts_at > utcnow())
-        .values(status=SlotStatus.OPEN, offered_at=None)
+        .values(status=SlotStatus.OPEN, opened_at=utcnow(), offered_at=None)
     ).rowcount
     if freed:
         from dashboard.services import offers  # offers build on this module
@@ -361,8 +371,8 @@ def free_slot(slot_id: int | None) -> bool:
 def request_reschedule(
     appointment_id: int, *, note: str, by_user: User | None, source: str = "staff"
 ) -> RescheduleRequest:
-    appointment = get(appointment_id, by_user) if by_user else db.session.get(Appointment, appointment_id)
-    if appointment is None or not appointment.is_active:
+    appointment = _appointment_for(appointment_id, by_user)
+    if not appointment.is_active:
         raise ServiceError("Only a pending or confirmed appointment can be moved.")
     if appointment.starts_at <= utcnow():
         raise ServiceError("That appointment has already started.")

@@ -4,7 +4,7 @@ import random
 from datetime import time, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from dashboard.extensions import db
 from dashboard.models import (
@@ -18,6 +18,7 @@ from dashboard.models import (
     Slot,
     SlotStatus,
     User,
+    WaitlistEntry,
 )
 from dashboard.models.base import utcnow
 from dashboard.services.schedule import clinic_today, local_to_utc
@@ -120,6 +121,22 @@ def _schedules(rng: random.Random, users: list[User]) -> None:
                     at = time(first + half_hour // 2, 30 * (half_hour % 2))
                     starts = local_to_utc(day, at)
                     _demo_slot(rng, practitioner, starts, now, patients, desk)
+    # A few people wait for each practitioner (the first urgent), and some would take an earlier time.
+    for practitioner in db.session.scalars(select(Practitioner)):
+        for position, patient in enumerate(rng.sample(patients, 4), start=1):
+            db.session.add(
+                WaitlistEntry(
+                    practitioner_id=practitioner.id, patient_id=patient.id, urgent=position == 1,
+                    preferences=rng.choice(["Mornings", "After 3 pm", "Any time", "Not Fridays"]),
+                    position=position, created_at=now - timedelta(days=rng.randint(1, 30)), created_by_id=desk.id,
+                )
+            )  # fmt: skip
+    for appointment in db.session.scalars(
+        select(Appointment).where(Appointment.starts_at > now + timedelta(days=7)).limit(3)
+    ):
+        appointment.wants_earlier = True
+    # Slots made here were never offered: mark them offered, or the cron would offer them all at start.
+    db.session.execute(update(Slot).values(offered_at=now))
     # One patient has phoned to move their appointment.
     upcoming = db.session.scalar(
         select(Appointment).where(Appointment.starts_at > now + timedelta(days=2)).order_by(Appointment.starts_at)

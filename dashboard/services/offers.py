@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import event, insert, select, update
+from sqlalchemy import event, insert, null, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, joinedload
@@ -96,9 +96,28 @@ def _forget_after_rollback(session: Session) -> None:
 # ------------------------------------------------------------------ who is interested
 
 
+@dataclass(frozen=True)
+class Person:
+    """What an offer needs of a patient, copied out of the ORM: a fan-out commits every
+    batch, and ORM objects would then be reloaded one by one (thousands of SELECTs)."""
+
+    id: int
+    first_name: str
+    last_name: str
+    email: str | None
+
+    @property
+    def name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    @classmethod
+    def of(cls, patient: Patient) -> "Person":
+        return cls(patient.id, patient.first_name, patient.last_name, patient.email)
+
+
 @dataclass
 class Interest:
-    patient: Patient
+    patient: Person
     reason: str
     source_id: int
     urgent: bool = False
@@ -128,7 +147,7 @@ def interested(practitioner_id: int, *, now: datetime | None = None) -> list[Int
         pending = appointment.status == AppointmentStatus.PENDING
         found.append(
             Interest(
-                appointment.patient,
+                Person.of(appointment.patient),
                 InterestReason.REQUEST if pending else InterestReason.EARLIER,
                 appointment.id,
                 order=0 if pending else 10**9,
@@ -147,7 +166,7 @@ def interested(practitioner_id: int, *, now: datetime | None = None) -> list[Int
     ):
         found.append(
             Interest(
-                entry.patient,
+                Person.of(entry.patient),
                 InterestReason.WAITLIST,
                 entry.id,
                 urgent=entry.urgent,
@@ -205,7 +224,10 @@ def _offer_to_everyone(practitioner: Practitioner, new: list[Slot], people: list
     others = [s for s in slots.open_slots(practitioner.id, limit=SHOWN * 2) if s.id not in {n.id for n in new}]
     shown = (new + others)[:SHOWN] if len(new) < SHOWN else new[:SHOWN]
     now = utcnow()
-    key = f"{min(s.id for s in new)}-{max(s.id for s in new)}"
+    # One email per patient per opening of these slots: a re-run job repeats the key (and
+    # sends nothing), a slot freed again later has a new opening (and is offered anew).
+    opening = max(int((s.opened_at or s.created_at).timestamp()) for s in new)
+    key = f"{min(s.id for s in new)}-{max(s.id for s in new)}:{opening}"
     offered = 0
     for start in range(0, len(people), BATCH):
         rows, messages, notes = [], [], []
@@ -243,10 +265,7 @@ def _queue_each(practitioner: Practitioner, new: list[Slot], people: list[Intere
 def _hold_next(slot: Slot, now: datetime) -> Offer | None:
     """Hold `slot` for the next person in its queue and email them; None when nobody is left."""
     nxt = db.session.scalar(
-        select(Offer)
-        .where(Offer.slot_id == slot.id, Offer.status == OfferStatus.QUEUED)
-        .order_by(Offer.rank)
-        .limit(1)
+        select(Offer).where(Offer.slot_id == slot.id, Offer.status == OfferStatus.QUEUED).order_by(Offer.rank).limit(1)
     )
     if nxt is None or slot.status != SlotStatus.OPEN or slot.starts_at <= now:
         return None
@@ -260,7 +279,7 @@ def _hold_next(slot: Slot, now: datetime) -> Offer | None:
     if not held:
         return None
     db.session.refresh(nxt)
-    interest = Interest(nxt.patient, nxt.reason, nxt.source_id or 0)
+    interest = Interest(Person.of(nxt.patient), nxt.reason, nxt.source_id or 0)
     practitioner = slot.practitioner
     _write(
         [],
@@ -328,6 +347,12 @@ def book(patient_id: int, slot_id: int) -> FromLink:
         raise ServiceError("This time wasn't offered to you.")
     if offer.status == OfferStatus.BOOKED and offer.appointment_id:
         return FromLink(db.session.get(Appointment, offer.appointment_id), repeated=True)
+    hold_over = offer.status == OfferStatus.HELD and offer.expires_at is not None and offer.expires_at <= utcnow()
+    if hold_over:  # the cron hasn't passed it on yet, but the hold has ended
+        _close(offer.id, OfferStatus.EXPIRED, utcnow())
+        _hold_next(offer.slot, utcnow())
+        db.session.commit()
+        db.session.refresh(offer)
     if offer.status == OfferStatus.QUEUED or (offer.status == OfferStatus.EXPIRED and mode() == ONE_AT_A_TIME):
         raise appointments.SlotTaken(
             "This time is being held for someone else who was waiting longer.",
@@ -392,7 +417,7 @@ def alternatives_for(patient_id: int, practitioner_id: int, limit: int = SHOWN) 
     found = slots.open_slots(practitioner_id, limit=limit)
     patient = db.session.get(Patient, patient_id)
     if found and patient is not None:
-        interest = Interest(patient, InterestReason.WAITLIST, 0)
+        interest = Interest(Person.of(patient), InterestReason.WAITLIST, 0)
         _insert_offers([_offer_row(s, interest, 10**6, OfferStatus.OFFERED, utcnow()) for s in found])
         db.session.commit()
     return found
@@ -424,12 +449,12 @@ def for_slot(slot_id: int) -> list[Offer]:
 
 
 def recent(practitioner_id: int | None = None, *, limit: int = 200) -> list[Offer]:
-    """The latest offers (newest first), with their slot and patient."""
+    """The latest offers: newest slots first, each slot's offers in the line's order."""
     query = (
         select(Offer)
         .join(Offer.slot)
         .options(joinedload(Offer.patient), joinedload(Offer.slot).joinedload(Slot.practitioner))
-        .order_by(Offer.created_at.desc(), Offer.slot_id, Offer.rank)
+        .order_by(Offer.slot_id.desc(), Offer.rank, Offer.id)
         .limit(limit)
     )
     if practitioner_id:
@@ -449,16 +474,30 @@ def _offer_row(slot: Slot, interest: Interest, rank: int, status: str, now: date
         "rank": rank,
         "status": status,
         "offered_at": now,
-        "created_at": utcnow(),
+        "created_at": now or utcnow(),
     }
 
 
 def _insert_offers(rows: list[dict]) -> None:
-    """Insert offers, skipping any (slot, patient) already offered: a job run twice adds nothing."""
+    """Write offers, one per (slot, patient): a job run twice adds nothing, and a slot opened
+    again reopens its earlier offers (withdrawn, taken, declined, expired) rather than
+    leaving those patients' links refused. A booked offer stays booked."""
     if rows:
         dialect = db.session.get_bind().dialect.name
         maker = pg_insert if dialect == "postgresql" else sqlite_insert
-        statement = maker(Offer.__table__).on_conflict_do_nothing(index_elements=["slot_id", "patient_id"])
+        statement = maker(Offer.__table__)
+        statement = statement.on_conflict_do_update(
+            index_elements=["slot_id", "patient_id"],
+            set_={
+                "status": statement.excluded.status,
+                "rank": statement.excluded.rank,
+                "offered_at": statement.excluded.offered_at,
+                "expires_at": null(),
+                "decided_at": null(),
+            },
+            # literal, not bound: executemany can't expand an IN list
+            where=text("offers.status IN ('taken', 'expired', 'declined', 'withdrawn')"),
+        )
         db.session.execute(statement, rows)
 
 
@@ -469,10 +508,10 @@ def _email(practitioner, interest: Interest, offered: list[Slot], key: str, held
         "patient": patient,
         "practitioner": practitioner,
         "slots": [
-            _Shown(s.starts_at, s.ends_at, external_url("patient.book", token=book, slot_id=s.id))
-            for s in offered
+            _Shown(s.starts_at, s.ends_at, external_url("patient.book", token=book, slot_id=s.id)) for s in offered
         ],
-        "more_url": patient_links.url("availability", p=patient.id, r=practitioner.id),
+        # One at a time, other open times are in other people's queues: no "see all" link.
+        "more_url": None if held_until else patient_links.url("availability", p=patient.id, r=practitioner.id),
         "held_until": held_until,
         **patient_links.for_optional_email("new_availability", patient.id),
     }

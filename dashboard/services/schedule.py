@@ -218,7 +218,7 @@ def unblock_slot(slot_id: int, user: User) -> Slot:
     changed = db.session.execute(
         update(Slot)
         .where(Slot.id == slot_id, Slot.status == SlotStatus.BLOCKED)
-        .values(status=SlotStatus.OPEN, offered_at=None)
+        .values(status=SlotStatus.OPEN, opened_at=utcnow(), offered_at=None)
     ).rowcount
     if changed:
         _offers().opened(slot.practitioner_id, [slot_id])

@@ -81,7 +81,9 @@ def move(entry_id: int, direction: int, *, by_user: User) -> WaitlistEntry:
     """Swap an entry with its neighbour above (direction -1) or below (+1) among the same urgency."""
     entry = _open_entry(entry_id, by_user)
     group = [e for e in entries(entry.practitioner_id) if e.urgent == entry.urgent]
-    index = next(i for i, e in enumerate(group) if e.id == entry.id)
+    index = next((i for i, e in enumerate(group) if e.id == entry.id), None)
+    if index is None:  # it ended (reached its end date) as the list was read
+        raise ServiceError("That patient is no longer on the waiting list.")
     other_index = index + (1 if direction > 0 else -1)
     if not 0 <= other_index < len(group):
         return entry
