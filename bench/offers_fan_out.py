@@ -274,11 +274,11 @@ def written_by(slot_id: int) -> dict[str, int]:
 
     counts = {
         "emails": db.session.scalar(
-            select(func.count()).where(EmailMessage.dedupe_key.like(f"offers:{slot_id}-{slot_id}:patient:%"))
+            select(func.count()).where(EmailMessage.dedupe_key.like(f"offers:{slot_id}-{slot_id}:%"))
         ),
         "distinct recipients": db.session.scalar(
             select(func.count(func.distinct(EmailMessage.to_addrs))).where(
-                EmailMessage.dedupe_key.like(f"offers:{slot_id}-{slot_id}:patient:%")
+                EmailMessage.dedupe_key.like(f"offers:{slot_id}-{slot_id}:%")
             )
         ),
         "offers": db.session.scalar(select(func.count()).select_from(Offer).where(Offer.slot_id == slot_id)),
@@ -504,7 +504,7 @@ def main() -> int:
             counts = written_by(target)
             row_ids = list(
                 db.session.scalars(
-                    select(EmailMessage.id).where(EmailMessage.dedupe_key.like(f"offers:{target}-{target}:patient:%"))
+                    select(EmailMessage.id).where(EmailMessage.dedupe_key.like(f"offers:{target}-{target}:%"))
                 )
             )
             queued_jobs = queues.get_queue("emails", app).count

@@ -320,8 +320,8 @@ def test_a_hold_that_ran_out_cannot_be_used_even_before_the_cron_passes_it_on(wa
     slot = make_slot(waiting["practitioner"], starts_in=timedelta(days=3))
     offers.fan_out(waiting["practitioner"].id, [slot.id])
     ben = waiting["patients"][1]
-    with time_machine.travel(utcnow() + timedelta(minutes=31), tick=False):
-        with pytest.raises(SlotTaken, match="held for someone else"):
-            offers.book(ben.id, slot.id)
+    later = time_machine.travel(utcnow() + timedelta(minutes=31), tick=False)
+    with later, pytest.raises(SlotTaken, match="held for someone else"):
+        offers.book(ben.id, slot.id)
     assert offer_statuses(slot)[ben.id] == OfferStatus.EXPIRED
     assert offer_statuses(slot)[waiting["patients"][0].id] == OfferStatus.HELD  # passed on at once
