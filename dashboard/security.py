@@ -27,6 +27,24 @@ def roles_required(*roles: Role):
     return decorator
 
 
+def practitioner_or_abort(practitioner_id: int | None):
+    """The practitioner whose pages (schedule, waiting list) the user asked for: their own
+    for a practitioner, anyone active for the desk; 403 for someone else's, 404 for one
+    that doesn't exist. With no id and nobody to manage yet, the ServiceError goes on:
+    the page says so."""
+    from dashboard.models import Practitioner
+    from dashboard.services import ServiceError, schedule
+
+    try:
+        return schedule.practitioner_for(current_user, practitioner_id)
+    except ServiceError:
+        if practitioner_id is None:
+            raise
+        if current_user.has_role(Role.PRACTITIONER) or db.session.get(Practitioner, practitioner_id) is not None:
+            abort(403)
+        abort(404)
+
+
 OWNER = (Role.OWNER,)
 DESK = (Role.OWNER, Role.STAFF)
 EVERYONE = (Role.OWNER, Role.STAFF, Role.PRACTITIONER)

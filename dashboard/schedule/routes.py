@@ -8,7 +8,7 @@ from dashboard.forms import ActionForm
 from dashboard.models import Practitioner, Role, Slot, SlotStatus
 from dashboard.models.base import utcnow
 from dashboard.schedule.forms import WEEKDAYS, RecurringForm, SlotForm
-from dashboard.security import EVERYONE, roles_required
+from dashboard.security import EVERYONE, practitioner_or_abort, roles_required
 from dashboard.services import ServiceError, schedule
 from dashboard.templating import clinic_zone
 
@@ -32,18 +32,6 @@ def _as_day(value: str | None) -> date | None:
     except ValueError:
         return None
     return day if FIRST_WEEK <= day <= LAST_WEEK else None
-
-
-def _practitioner(practitioner_id: int | None) -> Practitioner:
-    """The practitioner whose schedule is wanted; 403 for someone else's, 404 for one that doesn't exist."""
-    try:
-        return schedule.practitioner_for(current_user, practitioner_id)
-    except ServiceError:
-        if practitioner_id is None:
-            raise  # nobody to manage yet: the page says so
-        if current_user.has_role(Role.PRACTITIONER) or db.session.get(Practitioner, practitioner_id) is not None:
-            abort(403)
-        abort(404)
 
 
 def _local_day(slot: Slot) -> date:
@@ -96,7 +84,7 @@ def _posted_practitioner(form) -> Practitioner:
     practitioner_id = _as_int(form.practitioner.data)
     if practitioner_id is None:
         abort(404)
-    return _practitioner(practitioner_id)
+    return practitioner_or_abort(practitioner_id)
 
 
 def _day_words(day: date) -> str:
@@ -127,7 +115,7 @@ def week():
     shown = _as_day(request.args.get("week")) or schedule.clinic_today()
     practitioner_id = _as_int(request.args.get("practitioner"))
     try:
-        practitioner = _practitioner(practitioner_id)
+        practitioner = practitioner_or_abort(practitioner_id)
     except ServiceError as exc:
         return render_template("schedule/none.html", message=str(exc))
     return _render_week(practitioner, shown)
@@ -187,7 +175,7 @@ def _slot_action(slot_id: int, change, done: str):
     slot = db.session.get(Slot, slot_id)
     if slot is None:
         abort(404)
-    practitioner = _practitioner(slot.practitioner_id)
+    practitioner = practitioner_or_abort(slot.practitioner_id)
     back = _week_url(practitioner.id, _local_day(slot))
     when = schedule.describe(slot.starts_at)
     try:

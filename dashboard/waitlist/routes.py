@@ -4,8 +4,8 @@ from flask_login import current_user
 from dashboard.appointments.forms import int_or_none
 from dashboard.extensions import db
 from dashboard.forms import ActionForm
-from dashboard.models import Patient, Practitioner, Role, WaitlistEntry
-from dashboard.security import DESK, EVERYONE, roles_required
+from dashboard.models import Patient, Practitioner, WaitlistEntry
+from dashboard.security import DESK, EVERYONE, practitioner_or_abort, roles_required
 from dashboard.services import ServiceError, offers, schedule, waitlist
 from dashboard.services import patients as patient_service
 from dashboard.waitlist.forms import AddForm, MoveForm, UrgentForm
@@ -26,25 +26,13 @@ def _is_desk() -> bool:
     return current_user.has_role(*DESK)
 
 
-def _practitioner(practitioner_id: int | None) -> Practitioner:
-    """The practitioner whose list is wanted; 403 for someone else's, 404 for one that doesn't exist."""
-    try:
-        return schedule.practitioner_for(current_user, practitioner_id)
-    except ServiceError:
-        if practitioner_id is None:
-            raise  # nobody to manage yet: the page says so
-        if current_user.has_role(Role.PRACTITIONER) or db.session.get(Practitioner, practitioner_id) is not None:
-            abort(403)
-        abort(404)
-
-
 def _entry_or_abort(entry_id: int) -> WaitlistEntry:
     """The entry (ended or not) if it is on a list the user manages: 404 / 403 otherwise."""
     entry_id = int_or_none(entry_id)  # ids beyond what the database holds are simply not there
     entry = db.session.get(WaitlistEntry, entry_id) if entry_id else None
     if entry is None:
         abort(404)
-    _practitioner(entry.practitioner_id)
+    practitioner_or_abort(entry.practitioner_id)
     return entry
 
 
@@ -91,7 +79,7 @@ def _render(practitioner: Practitioner, form: AddForm, q: str, status: int = 200
 @roles_required(*EVERYONE)
 def index():
     try:
-        practitioner = _practitioner(int_or_none(request.args.get("practitioner")))
+        practitioner = practitioner_or_abort(int_or_none(request.args.get("practitioner")))
     except ServiceError as exc:
         return render_template("waitlist/none.html", message=str(exc))
     q = request.args.get("q", "").strip()[:SEARCH_LENGTH]
@@ -109,7 +97,7 @@ def add():
     practitioner_id = int_or_none(form.practitioner.data)
     if practitioner_id is None:
         abort(404)
-    practitioner = _practitioner(practitioner_id)
+    practitioner = practitioner_or_abort(practitioner_id)
     q = (form.q.data or "").strip()[:SEARCH_LENGTH]
     if form.validate():
         try:
