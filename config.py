@@ -93,6 +93,19 @@ class Config:
     OFFER_MODE = _env("OFFER_MODE", "everyone")
     OFFER_HOLD_MINUTES = _env_int("OFFER_HOLD_MINUTES", 120)
 
+    # Billing. Tax is added to every invoice at CLINIC_TAX_RATE (e.g. 0.15; 0: none).
+    CLINIC_TAX_RATE = _env("CLINIC_TAX_RATE", "0")
+    CLINIC_TAX_LABEL = _env("CLINIC_TAX_LABEL", "Tax")
+    INVOICE_DUE_DAYS = _env_int("INVOICE_DUE_DAYS", 14)
+    PAYMENT_INSTRUCTIONS = _env(
+        "PAYMENT_INSTRUCTIONS", "Pay at reception by card or cash, or by bank transfer quoting your invoice number."
+    )
+    # Overdue reminders: invoices at least PAYMENT_REMINDER_DAYS overdue, once per
+    # invoice every PAYMENT_REMINDER_DAYS, scanned on PAYMENT_REMINDER_CRON (UTC crontab;
+    # weekly by default: Sunday 21:00 UTC is Monday morning in New Zealand).
+    PAYMENT_REMINDER_DAYS = _env_int("PAYMENT_REMINDER_DAYS", 7)
+    PAYMENT_REMINDER_CRON = _env("PAYMENT_REMINDER_CRON", "0 21 * * 0")
+
     # A front desk keeps one page open all shift: the CSRF token lives as
     # long as the session instead of Flask-WTF's default hour.
     WTF_CSRF_TIME_LIMIT = None

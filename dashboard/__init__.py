@@ -65,6 +65,8 @@ def _register_blueprints(app: Flask) -> None:
     from dashboard.admin import bp as admin_bp
     from dashboard.appointments import bp as appointments_bp
     from dashboard.auth import bp as auth_bp
+    from dashboard.billing import bp as billing_bp
+    from dashboard.inventory import bp as inventory_bp
     from dashboard.main import bp as main_bp
     from dashboard.notifications import bp as notifications_bp
     from dashboard.offers import bp as offers_bp
@@ -84,4 +86,6 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(patients_bp, url_prefix="/patients")
     app.register_blueprint(patient_bp, url_prefix="/p")
     app.register_blueprint(offers_bp, url_prefix="/offers")
+    app.register_blueprint(billing_bp, url_prefix="/billing")
+    app.register_blueprint(inventory_bp, url_prefix="/inventory")
     app.register_blueprint(waitlist_bp, url_prefix="/waitlist")

@@ -16,6 +16,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(outbox_group)
     app.cli.add_command(emails_group)
     app.cli.add_command(send_reminders_command)
+    app.cli.add_command(send_payment_reminders_command)
 
 
 @click.command("create-user")
@@ -78,6 +79,22 @@ def send_reminders_command(hours):
     for lead in hours or reminders.lead_times():
         written = reminders.send_appointment_reminders(lead)
         click.echo(f"{written} reminder(s) written for appointments in the next {lead} hours.")
+
+
+@click.command("send-payment-reminders")
+@click.option(
+    "--days",
+    type=click.IntRange(min=1),
+    default=None,
+    help="At least N days overdue, once per N days; default PAYMENT_REMINDER_DAYS.",
+)
+@with_appcontext
+def send_payment_reminders_command(days):
+    """Email a reminder for every unpaid invoice at least N days overdue, once per invoice per N days."""
+    from dashboard.services import billing
+
+    written = billing.send_payment_reminders(days)
+    click.echo(f"{written} payment reminder(s) written.")
 
 
 @click.group("outbox")

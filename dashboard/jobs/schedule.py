@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from rq.cron import CronScheduler
 
-from dashboard.jobs import appointments, email, offers, system
+from dashboard.jobs import appointments, billing, email, offers, system
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,7 @@ def schedule(config) -> list[Scheduled]:
         Scheduled(appointments.send_reminders, "default", cron=config["REMINDER_CRON"]),
         Scheduled(appointments.expire_requests, "default", interval=600),
         Scheduled(offers.advance, "default", interval=60),
+        Scheduled(billing.send_payment_reminders, "default", cron=config["PAYMENT_REMINDER_CRON"]),
     ]
 
 

@@ -1,5 +1,7 @@
 """Tables, one module per domain. Importing this package registers them all."""
 
+from dashboard.models.billing import OWING, Invoice, InvoiceItem, InvoiceStatus, Payment
+from dashboard.models.inventory import Item, StockMovement
 from dashboard.models.notification import Notification
 from dashboard.models.offers import (
     OPEN_OFFERS,
@@ -24,6 +26,13 @@ from dashboard.models.schedule import (
 from dashboard.models.user import Role, User
 
 __all__ = [
+    "OWING",
+    "Invoice",
+    "InvoiceItem",
+    "InvoiceStatus",
+    "Item",
+    "Payment",
+    "StockMovement",
     "OPEN_OFFERS",
     "InterestReason",
     "Offer",

@@ -10,17 +10,24 @@ from dashboard.extensions import db
 from dashboard.models import (
     Appointment,
     AppointmentStatus,
+    Invoice,
+    InvoiceItem,
+    InvoiceStatus,
+    Item,
     Notification,
     Patient,
+    Payment,
     Practitioner,
     RescheduleRequest,
     Role,
     Slot,
     SlotStatus,
+    StockMovement,
     User,
     WaitlistEntry,
 )
 from dashboard.models.base import utcnow
+from dashboard.services import billing
 from dashboard.services.schedule import clinic_today, local_to_utc
 from dashboard.services.users import create_user
 
@@ -100,6 +107,8 @@ def seed(password: str) -> dict[str, int]:
             )
         )
     _schedules(rng, users)
+    _billing(rng, users)
+    _stock(users)
     db.session.commit()
     return {"users": len(users), "patients": PATIENT_COUNT}
 
@@ -178,3 +187,65 @@ def _demo_slot(rng, practitioner, starts, now, patients, desk) -> None:
             confirmed_at=booked_at if status != AppointmentStatus.PENDING else None,
         )
     )  # fmt: skip
+
+
+SERVICES = [("Consultation", "85.00"), ("Check-up and clean", "120.00"), ("X-ray", "45.00"), ("Filling", "150.00"),
+            ("Blood test", "42.50"), ("Dressing", "7.25")]  # fmt: skip
+
+
+def _billing(rng: random.Random, users: list[User]) -> None:
+    """Invoices for past appointments: most paid, some owing, a few overdue."""
+    desk = next(u for u in users if u.role == Role.STAFF)
+    today = clinic_today()
+    rate = billing.tax_rate()
+    past = db.session.scalars(
+        select(Appointment).where(Appointment.status == AppointmentStatus.COMPLETED).order_by(Appointment.starts_at)
+    ).all()
+    for n, appointment in enumerate(past[:30], start=1):
+        issued = appointment.starts_at.date()
+        lines = [rng.choice(SERVICES) for _ in range(rng.randint(1, 2))]
+        items = [
+            InvoiceItem(description=d, quantity=Decimal("1"), unit_price=Decimal(p), total=Decimal(p)) for d, p in lines
+        ]
+        subtotal = sum((i.total for i in items), Decimal("0"))
+        tax = (subtotal * rate).quantize(Decimal("0.01"))
+        total = subtotal + tax
+        outcome = rng.random()
+        half = (total / 2).quantize(Decimal("0.01"))
+        paid = total if outcome < 0.6 else half if outcome < 0.75 else Decimal("0.00")
+        status = InvoiceStatus.PAID if paid == total else InvoiceStatus.PARTIALLY_PAID if paid else InvoiceStatus.UNPAID
+        invoice = Invoice(
+            number=f"INV-{issued.year}-{n:05d}", patient_id=appointment.patient_id, appointment_id=appointment.id,
+            issued_on=issued, due_on=issued + timedelta(days=rng.choice([-10, 3, 14])) if issued < today else issued,
+            status=status, subtotal=subtotal, discount=Decimal("0.00"), tax_rate=rate, tax=tax, total=total,
+            amount_paid=paid, created_by_id=desk.id, items=items,
+        )  # fmt: skip
+        db.session.add(invoice)
+        if paid:
+            db.session.flush()
+            db.session.add(
+                Payment(
+                    invoice_id=invoice.id, amount=paid, method=rng.choice(["Card", "Cash", "Bank transfer"]),
+                    paid_at=appointment.ends_at, receipt_number=f"R-{issued.year}-{n:05d}-1", recorded_by_id=desk.id,
+                )
+            )  # fmt: skip
+
+
+STOCK = [("Nitrile gloves, medium", "GLV-NIT-M", "boxes", 4, 10, "MedSupply NZ"),
+         ("Face masks", "MSK-3PLY", "boxes", 25, 10, "MedSupply NZ"),
+         ("Dental anaesthetic cartridges", "ANS-ART-4", "packs", 12, 5, "Dentaid"),
+         ("Sterile gauze swabs", "GAU-10", "packs", 60, 20, "MedSupply NZ"),
+         ("Composite filling, A2", "CMP-A2", "syringes", 3, 4, "Dentaid"),
+         ("Disposable bibs", "BIB-500", "rolls", 9, 3, "CleanCo")]  # fmt: skip
+
+
+def _stock(users: list[User]) -> None:
+    keeper = next(u for u in users if u.username == "stock")
+    keeper.inventory_keeper = True
+    for name, sku, unit, quantity, minimum, supplier in STOCK:
+        item = Item(name=name, sku=sku, unit=unit, quantity=quantity, minimum_level=minimum, supplier=supplier,
+                    low_alerted=quantity <= minimum)  # fmt: skip
+        db.session.add(item)
+        db.session.flush()
+        db.session.add(StockMovement(item_id=item.id, change=quantity, quantity_after=quantity,
+                                     reason="Opening stock", by_user_id=keeper.id))  # fmt: skip
