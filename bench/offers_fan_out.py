@@ -330,7 +330,7 @@ def breakdown(practitioner_id: int, slot_id: int) -> tuple[float, list[tuple[str
         (notify, "emails", "notify.emails, all of it"),
         (outbox, "render_emails", "  render_emails (Jinja + CSS inlining)"),
         (recipients, "clean", "  recipients.clean (email-validator)"),
-        (outbox, "_used_keys", "  _used_keys (dedupe SELECTs)"),
+        (outbox, "used_keys", "  used_keys (dedupe SELECTs)"),
         (offers, "_tell_staff", "offers._tell_staff (bell)"),
     ]
     spent = dict.fromkeys((label for *_, label in targets), 0.0)

@@ -93,8 +93,12 @@ def send_payment_reminders_command(days):
     """Email a reminder for every unpaid invoice at least N days overdue, once per invoice per N days."""
     from dashboard.services import billing
 
-    written = billing.send_payment_reminders(days)
-    click.echo(f"{written} payment reminder(s) written.")
+    run = billing.send_payment_reminders(days)
+    click.echo(f"{run.written} payment reminder(s) written.")
+    if run.queued:
+        click.echo(f"{run.queued} more queued for the workers, in batches of {billing.REMINDER_BATCH}.")
+    if run.already:
+        click.echo(f"{run.already} overdue invoice(s) were reminded already this period.")
 
 
 @click.group("outbox")

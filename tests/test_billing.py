@@ -162,14 +162,35 @@ def test_the_reminder_scan_twice_sends_once_and_skips_paid_and_void(app, people)
     billing.record_payment(paid.id, amount=Decimal("85"), method="Card", by_user=people["staff"])
     billing.void(void.id, "Mistake", by_user=people["staff"])
 
-    assert billing.send_payment_reminders(7) == 1
-    assert billing.send_payment_reminders(7) == 0
+    first = billing.send_payment_reminders(7)
+    assert (first.due, first.written, first.queued, first.already) == (1, 1, 0, 0)
+    again = billing.send_payment_reminders(7)
+    assert (again.due, again.written, again.already) == (1, 0, 1)
     [reminder] = emails("payment_reminder")
     assert overdue.number in reminder.subject and "10 days" in reminder.subject
     assert reminder.list_unsubscribe and "$85.00" in reminder.text
     # A week later it is reminded again (the next period), and the recent one for the first time; once each.
-    assert billing.send_payment_reminders(7, today=date.today() + timedelta(days=7)) == 2
-    assert billing.send_payment_reminders(7, today=date.today() + timedelta(days=7)) == 0
+    assert billing.send_payment_reminders(7, today=date.today() + timedelta(days=7)).written == 2
+    assert billing.send_payment_reminders(7, today=date.today() + timedelta(days=7)).written == 0
+
+
+@pytest.mark.config(MAIL_BACKEND="smtp")
+def test_a_big_overdue_run_is_split_into_jobs_for_the_workers(app, people, monkeypatch):
+    from dashboard import queues
+
+    monkeypatch.setattr(billing, "REMINDER_BATCH", 2)
+    made = [invoice(people) for _ in range(5)]
+    for item in made:
+        item.due_on = date.today() - timedelta(days=9)
+    db.session.commit()
+    run = billing.send_payment_reminders(7)
+    assert (run.due, run.written, run.queued) == (5, 0, 5)
+    jobs = queues.get_queue("default").get_jobs()
+    assert [len(job.args[0]) for job in jobs] == [2, 2, 1]
+    for job in jobs:  # what a worker does with each
+        billing.write_payment_reminders(job.args[0], job.args[1], date.fromisoformat(job.args[2]))
+    assert len(emails("payment_reminder")) == 5
+    assert billing.send_payment_reminders(7).already == 5
 
 
 # ------------------------------------------------------------------ stock

@@ -9,6 +9,6 @@ workers only after it commits (see DESIGN.md, "The path of one email").
 """
 
 from dashboard.notify.in_app import bell, desk, owners
-from dashboard.notify.outbox import Attachment, Message, cancel, email, emails
+from dashboard.notify.outbox import Attachment, Message, cancel, email, emails, used_keys
 
-__all__ = ["Attachment", "Message", "bell", "cancel", "desk", "email", "emails", "owners"]
+__all__ = ["Attachment", "Message", "bell", "cancel", "desk", "email", "emails", "owners", "used_keys"]

@@ -80,7 +80,7 @@ def emails(kind: str, messages: Iterable[Message]) -> list[int]:
     or whose dedupe key was used before, are skipped as in `email()`.
     """
     messages = list(messages)
-    used = _used_keys([m.dedupe_key for m in messages if m.dedupe_key is not None])
+    used = used_keys([m.dedupe_key for m in messages if m.dedupe_key is not None])
     declined = _unsubscribed(kind, {m.patient_id for m in messages if m.patient_id is not None})
     todo, seen = [], set()
     for message in messages:  # keys first: a scan that finds everything sent validates nothing
@@ -155,7 +155,7 @@ def _recipients(kind: str, message: Message) -> list[str]:
     return to_list
 
 
-def _used_keys(keys: list[str]) -> set[str]:
+def used_keys(keys: list[str]) -> set[str]:
     """The dedupe keys among `keys` already in the outbox, so their emails are not even rendered."""
     used: set[str] = set()
     column = EmailMessage.dedupe_key
