@@ -23,18 +23,19 @@ def bell(
     to each user who has not turned that kind's emails off."""
     people = _load(users)
     wanted = email_wanted({u.id for u in people}, kind) if email_context is not None else set()
-    notes = []
-    for user in people:
-        note = Notification(user_id=user.id, kind=kind, title=title[:200], body=body, link=link)
-        db.session.add(note)
-        notes.append(note)
-        if user.id in wanted:
-            outbox.email(
-                kind,
-                to=user.email,
-                context={**email_context, "recipient_name": user.full_name},
-                dedupe_key=f"{dedupe_key}:user:{user.id}" if dedupe_key else None,
-            )
+    notes = [Notification(user_id=user.id, kind=kind, title=title[:200], body=body, link=link) for user in people]
+    db.session.add_all(notes)
+    copies = [
+        outbox.Message(
+            to=user.email,
+            context={**email_context, "recipient_name": user.full_name},
+            dedupe_key=f"{dedupe_key}:user:{user.id}" if dedupe_key else None,
+        )
+        for user in people
+        if user.id in wanted
+    ]
+    if copies:
+        outbox.emails(kind, copies)
     return notes
 
 
