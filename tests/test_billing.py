@@ -236,3 +236,19 @@ def test_with_no_keeper_the_owners_are_alerted(app, people):
     inventory.create_item(name="Masks", sku="MSK", quantity=1, minimum_level=5, by_user=people["staff"])
     assert [e.to_addrs for e in emails("low_stock_alert")] == [people["owner"].email]
     assert db.session.scalar(select(func.count()).select_from(StockMovement)) == 1
+
+
+def test_a_crossing_made_by_raising_the_minimum_is_announced_too(app, people):
+    masks = inventory.create_item(name="Masks", sku="MSK", quantity=0, minimum_level=0, by_user=people["staff"])
+    inventory.move(masks.id, 8, "Delivery", by_user=people["staff"])
+    inventory.update_item(
+        masks.id, name="Masks", sku="MSK", unit="", minimum_level=10, supplier="", by_user=people["staff"]
+    )
+    assert len(emails("low_stock_alert")) == 2  # the empty start, then the raised minimum
+    bells = db.session.scalars(select(Notification).where(Notification.kind == "low_stock_alert")).all()
+    assert len(bells) == 2
+
+
+def test_a_practitioner_cannot_be_made_a_stock_keeper(app, people):
+    with pytest.raises(ServiceError, match="can't keep stock"):
+        inventory.set_keeper(people["practitioner"].id, True)

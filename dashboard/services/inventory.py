@@ -9,6 +9,7 @@ clears it for the next one.
 """
 
 import logging
+import uuid
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -53,12 +54,11 @@ def create_item(
     except IntegrityError:
         db.session.rollback()
         raise ServiceError(f"Another item already has the SKU {sku}.") from None
-    db.session.commit()
     if quantity:
-        move(item.id, quantity, "Opening stock", by_user=by_user)
+        _apply(item, quantity, "Opening stock", by_user)
     else:
         _check_low(item, by_user=by_user)
-        db.session.commit()
+    db.session.commit()
     return item
 
 
@@ -67,7 +67,8 @@ def update_item(
 ) -> Item:
     item = get(item_id)
     name, sku = _clean(name, sku, minimum_level)
-    item.name, item.sku, item.unit, item.supplier = name[:120], sku[:60], (unit or "").strip()[:30], supplier.strip()
+    item.name, item.sku, item.unit = name[:120], sku[:60], (unit or "").strip()[:30]
+    item.supplier = (supplier or "").strip()[:120]
     item.minimum_level = minimum_level
     try:
         db.session.flush()
@@ -95,7 +96,13 @@ def move(item_id: int, change: int, reason: str, *, by_user: User) -> StockMovem
         raise ServiceError("The quantity must not be zero.")
     if abs(change) > MAX_QUANTITY:
         raise ServiceError("That quantity is too large.")
-    item = get(item_id)
+    movement = _apply(get(item_id), change, reason, by_user)
+    db.session.commit()
+    return movement
+
+
+def _apply(item: Item, change: int, reason: str, by_user: User) -> StockMovement:
+    """The movement, in the caller's transaction: one conditional UPDATE, then its record."""
     changed = db.session.execute(
         update(Item)
         .where(Item.id == item.id, Item.quantity + change >= 0)
@@ -112,14 +119,17 @@ def move(item_id: int, change: int, reason: str, *, by_user: User) -> StockMovem
     db.session.add(movement)
     db.session.flush()
     _check_low(item, by_user=by_user, movement_id=movement.id)
-    db.session.commit()
     return movement
 
 
 def _check_low(item: Item, *, by_user: User, movement_id: int | None = None) -> None:
     """Announce a fall to or below the minimum once; re-arm once it is above again."""
     if item.quantity > item.minimum_level:
-        db.session.execute(update(Item).where(Item.id == item.id, Item.low_alerted.is_(True)).values(low_alerted=False))
+        db.session.execute(
+            update(Item)
+            .where(Item.id == item.id, Item.low_alerted.is_(True), Item.quantity > Item.minimum_level)
+            .values(low_alerted=False)
+        )
         return
     claimed = db.session.execute(
         update(Item)
@@ -138,13 +148,19 @@ def _check_low(item: Item, *, by_user: User, movement_id: int | None = None) -> 
         f"Low stock: {item.name} ({item.quantity} left, minimum {item.minimum_level})",
         link=path_for("inventory.detail", item_id=item.id),
         email_context={"item": item, "item_url": external_url("inventory.detail", item_id=item.id)},
-        dedupe_key=f"low_stock:{item.id}:{movement_id or 'check'}",
+        # unique per crossing (the claim above makes it once per crossing)
+        dedupe_key=f"low_stock:{item.id}:{movement_id or uuid.uuid4().hex}",
     )
 
 
 def keepers_of_stock() -> list[User]:
-    """Users marked as inventory keepers; if nobody is, the owners (so an alert is never lost)."""
-    keepers = list(db.session.scalars(select(User).where(User.inventory_keeper.is_(True), User.active.is_(True))))
+    """Staff and owners marked as inventory keepers; if nobody is, the owners (an alert is never lost)."""
+    desk = [Role.OWNER, Role.STAFF]
+    keepers = list(
+        db.session.scalars(
+            select(User).where(User.inventory_keeper.is_(True), User.active.is_(True), User.role.in_(desk))
+        )
+    )
     return keepers or list(db.session.scalars(select(User).where(User.role == Role.OWNER, User.active.is_(True))))
 
 
@@ -152,6 +168,8 @@ def set_keeper(user_id: int, keeper: bool) -> User:
     user = db.session.get(User, user_id)
     if user is None:
         raise LookupError(user_id)
+    if keeper and user.role == Role.PRACTITIONER:
+        raise ServiceError("Stock pages are for staff and owners; a practitioner can't keep stock.")
     user.inventory_keeper = keeper
     db.session.commit()
     return user
