@@ -18,6 +18,7 @@ BENCHMARKS = [
     "outbox_write",
     "bell_count",
     "reminder_scan",
+    "overdue_scan",
     "appointments_list",
     "offers_fan_out",
 ]
