@@ -1,6 +1,6 @@
 """Filters and helpers every template can use: clinic-time dates, money, navigation."""
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -18,6 +18,8 @@ NAVIGATION = {
         ("waitlist.index", "Waiting lists"),
         ("offers.index", "Offers"),
         ("patients.index", "Patients"),
+        ("inventory.index", "Stock"),
+        ("billing.index", "Billing"),
         ("notifications.index", "Notifications"),
         ("outbox.index", "Outbox"),
         ("admin.user_list", "Users"),
@@ -29,6 +31,8 @@ NAVIGATION = {
         ("waitlist.index", "Waiting lists"),
         ("offers.index", "Offers"),
         ("patients.index", "Patients"),
+        ("inventory.index", "Stock"),
+        ("billing.index", "Billing"),
         ("notifications.index", "Notifications"),
     ],
     Role.PRACTITIONER: [
@@ -63,9 +67,11 @@ def _hour_words(local: datetime) -> str:
     return f"{local.hour % 12 or 12}:{local:%M} {'am' if local.hour < 12 else 'pm'}"
 
 
-def clinic_date(value: datetime | None) -> str:
-    """Tuesday 3 March 2026"""
-    return "" if value is None else _date_words(_local(value))
+def clinic_date(value: datetime | date | None) -> str:
+    """Tuesday 3 March 2026 (a plain date, e.g. an invoice's due date, is already the clinic's)."""
+    if value is None:
+        return ""
+    return _date_words(value if not isinstance(value, datetime) else _local(value))
 
 
 def clinic_hour(value: datetime | None) -> str:

@@ -5,6 +5,7 @@ fails `test_every_route_is_listed`, so access is decided, never forgotten.
 """
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 
@@ -13,6 +14,8 @@ from dashboard.extensions import db
 from dashboard.models import Notification
 from dashboard.notify.samples import sample_context
 from dashboard.services import appointments, waitlist
+from dashboard.services.billing import Line, create_invoice, record_payment
+from dashboard.services.inventory import create_item
 from tests.factories import make_patient, make_slot, practitioner_of
 
 OWNER, STAFF, PRACTITIONER = "owner", "staff", "practitioner"
@@ -35,6 +38,14 @@ RULES = {
     "admin.user_list": ("GET", "/admin/users", {OWNER}),
     "admin.user_new": ("GET", "/admin/users/new", {OWNER}),
     "admin.user_set_active": ("POST", "/admin/users/{other}/active", {OWNER}),
+    "admin.user_set_keeper": ("POST", "/admin/users/{other}/keeper", {OWNER}),
+    # --- stock ({item}: an item with 10 in stock, minimum 2) ---
+    "inventory.index": ("GET", "/inventory/?q=a&low=1", {OWNER, STAFF}),
+    "inventory.new": ("GET", "/inventory/items/new", {OWNER, STAFF}),  # POST: a form
+    "inventory.detail": ("GET", "/inventory/items/{item}", {OWNER, STAFF}),
+    "inventory.edit": ("GET", "/inventory/items/{item}/edit", {OWNER, STAFF}),  # POST: a form
+    "inventory.move": ("GET", "/inventory/items/{item}/move", {OWNER, STAFF}),  # POST: a form; GET goes to the item
+    # --- end stock ---
     "outbox.index": ("GET", "/admin/outbox", {OWNER}),
     "outbox.detail": ("GET", "/admin/outbox/{email}", {OWNER}),
     "outbox.html": ("GET", "/admin/outbox/{email}/html", {OWNER}),
@@ -42,6 +53,15 @@ RULES = {
     "outbox.gallery": ("GET", "/admin/emails", {OWNER}),
     "outbox.gallery_item": ("GET", "/admin/emails/invoice", {OWNER}),
     "outbox.gallery_html": ("GET", "/admin/emails/invoice/html", {OWNER}),
+    # --- billing ({invoice}: an unpaid invoice of a patient) ---
+    "billing.index": ("GET", "/billing/?view=owing&q=a", {OWNER, STAFF}),
+    "billing.new": ("GET", "/billing/new?patient={patient}", {OWNER, STAFF}),  # POST: a form
+    "billing.detail": ("GET", "/billing/{invoice}", {OWNER, STAFF}),
+    "billing.pay": ("GET", "/billing/{invoice}/payments", {OWNER, STAFF}),  # POST: a form; GET goes to the invoice
+    "billing.void": ("GET", "/billing/{invoice}/void", {OWNER, STAFF}),  # POST: a form; GET goes to the invoice
+    "billing.invoice_pdf": ("GET", "/billing/{invoice}/invoice.pdf", {OWNER, STAFF}),
+    "billing.receipt_pdf": ("GET", "/billing/payments/{payment}/receipt.pdf", {OWNER, STAFF}),
+    # --- end billing ---
     # --- schedule (placeholders: {slot} is an open slot of the practitioner, {practitioner} their profile id) ---
     "schedule.week": ("GET", "/schedule/?practitioner={practitioner}", EVERYONE),
     "schedule.add_slot": ("GET", "/schedule/slots?practitioner={practitioner}", EVERYONE),  # POST: a form
@@ -124,6 +144,28 @@ def _fill(path: str, people, role: str) -> str:
         patient=booked.patient_id,
         request=request.id,
         entry=waitlist.add(practitioner.id, make_patient().id, by_user=user).id,
+        item=create_item(name="Gloves", sku=f"GLV-{note.id}", quantity=10, minimum_level=2, by_user=user).id,
+        invoice=(
+            create_invoice(
+                patient_id=booked.patient_id, lines=[Line("Consultation", Decimal("1"), Decimal("85.00"))], by_user=user
+            ).id
+            if "{invoice}" in path
+            else None
+        ),
+        payment=(
+            record_payment(
+                create_invoice(
+                    patient_id=booked.patient_id,
+                    lines=[Line("Consultation", Decimal("1"), Decimal("85.00"))],
+                    by_user=user,
+                ).id,
+                amount=Decimal("10.00"),
+                method="Cash",
+                by_user=user,
+            ).id
+            if "{payment}" in path
+            else None
+        ),
     )
 
 

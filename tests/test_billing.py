@@ -252,3 +252,29 @@ def test_a_crossing_made_by_raising_the_minimum_is_announced_too(app, people):
 def test_a_practitioner_cannot_be_made_a_stock_keeper(app, people):
     with pytest.raises(ServiceError, match="can't keep stock"):
         inventory.set_keeper(people["practitioner"].id, True)
+
+
+def test_cents_add_up_exactly_even_where_the_database_uses_floats(app, people):
+    made = invoice(people, lines=[Line("Swab", Decimal("3"), Decimal("0.10"))])
+    billing.record_payment(made.id, amount=Decimal("0.10"), method="Cash", by_user=people["staff"])
+    billing.record_payment(made.id, amount=Decimal("0.20"), method="Cash", by_user=people["staff"])
+    db.session.expire_all()
+    paid = db.session.get(Invoice, made.id)
+    assert paid.status == InvoiceStatus.PAID and paid.balance == Decimal("0.00")
+
+
+def test_numbers_past_99999_keep_counting(app, people):
+    first = invoice(people)
+    first.number = first.number.rsplit("-", 1)[0] + "-99999"
+    db.session.commit()
+    assert invoice(people).number.endswith("-100000")
+    assert invoice(people).number.endswith("-100001")
+
+
+def test_odd_quantities_and_non_numbers_are_refused(app, people):
+    for line in [Line("Gauze", Decimal("0.001"), Decimal("1")), Line("Gauze", Decimal("NaN"), Decimal("1"))]:
+        with pytest.raises(ServiceError):
+            invoice(people, lines=[line])
+    made = invoice(people)
+    with pytest.raises(ServiceError, match="must be a number"):
+        billing.record_payment(made.id, amount=Decimal("NaN"), method="Card", by_user=people["staff"])

@@ -1,10 +1,11 @@
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from dashboard.admin.forms import UserForm
 from dashboard.forms import ActionForm
 from dashboard.security import OWNER, roles_required
 from dashboard.services import ServiceError, users
+from dashboard.services.inventory import set_keeper
 
 bp = Blueprint("admin", __name__)
 
@@ -49,4 +50,19 @@ def user_set_active(user_id: int):
         flash(str(exc), "danger")
     else:
         flash(f"{user.full_name} is now {'active' if user.active else 'deactivated'}.", "success")
+    return redirect(url_for("admin.user_list"))
+
+
+@bp.route("/users/<int:user_id>/keeper", methods=["POST"])
+@roles_required(*OWNER)
+def user_set_keeper(user_id: int):
+    """Mark or unmark an inventory keeper: who gets the low-stock alerts."""
+    if not 0 < user_id <= 2**31 - 1:
+        abort(404)
+    try:
+        user = set_keeper(user_id, request.form.get("keeper") == "1")
+    except LookupError:
+        abort(404)
+    gets = "now gets" if user.inventory_keeper else "no longer gets"
+    flash(f"{user.full_name} {gets} the low-stock alerts.", "success")
     return redirect(url_for("admin.user_list"))

@@ -14,6 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from flask import current_app
 from sqlalchemy import case, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from dashboard import notify, patient_links, queues
@@ -28,6 +29,7 @@ log = logging.getLogger(__name__)
 
 CENT = Decimal("0.01")
 MAX_AMOUNT = Decimal("1000000")
+MAX_QUANTITY = Decimal("10000")
 METHODS = ["Card", "Cash", "Bank transfer", "Insurance", "Other"]
 
 
@@ -83,6 +85,10 @@ def _checked_lines(lines: list[Line]) -> list[Line]:
     if not kept:
         raise ServiceError("Add at least one line with a description.")
     for line in kept:
+        if not (line.quantity.is_finite() and line.unit_price.is_finite()):
+            raise ServiceError(f"The quantity and price of “{line.description}” must be numbers.")
+        if line.quantity != line.quantity.quantize(CENT) or line.quantity > MAX_QUANTITY:
+            raise ServiceError(f"The quantity of “{line.description}” must be at most {MAX_QUANTITY} in hundredths.")
         if line.quantity <= 0:
             raise ServiceError(f"The quantity of “{line.description}” must be more than zero.")
         if line.unit_price < 0:
@@ -109,8 +115,8 @@ def create_invoice(
     patient = db.session.get(Patient, patient_id)
     if patient is None:
         raise ServiceError("Choose a patient.")
-    if discount < 0:
-        raise ServiceError("The discount can't be negative.")
+    if not discount.is_finite() or discount < 0:
+        raise ServiceError("The discount must be a number, zero or more.")
     if appointment_id is not None:
         appointment = db.session.get(Appointment, appointment_id)
         if appointment is None or appointment.patient_id != patient.id:
@@ -122,7 +128,6 @@ def create_invoice(
     if due_on < today:
         raise ServiceError("The due date is in the past.")
     invoice = Invoice(
-        number=_next_number(today.year),
         patient_id=patient.id,
         appointment_id=appointment_id,
         issued_on=today,
@@ -146,8 +151,7 @@ def create_invoice(
             for line in lines
         ],
     )
-    db.session.add(invoice)
-    db.session.flush()
+    _insert_numbered(invoice, today.year)
     from dashboard.services.pdf import invoice_pdf
 
     notify.email(
@@ -164,11 +168,30 @@ def create_invoice(
 
 
 def _next_number(year: int) -> str:
-    """INV-<year>-<n>: the highest of the year plus one (unique; a clash rolls the transaction back)."""
+    """INV-<year>-<n>: one more than the year's highest (compared as numbers: longest first)."""
     prefix = f"INV-{year}-"
-    last = db.session.scalar(select(func.max(Invoice.number)).where(Invoice.number.like(f"{prefix}%")))
+    last = db.session.scalar(
+        select(Invoice.number)
+        .where(Invoice.number.like(f"{prefix}%"))
+        .order_by(func.length(Invoice.number).desc(), Invoice.number.desc())
+        .limit(1)
+    )
     n = int(last.removeprefix(prefix)) + 1 if last else 1
     return f"{prefix}{n:05d}"
+
+
+def _insert_numbered(invoice: Invoice, year: int) -> None:
+    """Insert with the next number; two desks taking the same one at once: the second retries."""
+    for attempt in range(5):
+        invoice.number = _next_number(year)
+        try:
+            with db.session.begin_nested():
+                db.session.add(invoice)
+            return
+        except IntegrityError:
+            if attempt == 4:
+                raise
+            log.info("invoice number %s was just taken; trying the next", invoice.number)
 
 
 def get(invoice_id: int) -> Invoice:
@@ -185,7 +208,11 @@ def void(invoice_id: int, reason: str, *, by_user: User) -> Invoice:
     invoice = get(invoice_id)
     changed = db.session.execute(
         update(Invoice)
-        .where(Invoice.id == invoice.id, Invoice.status == InvoiceStatus.UNPAID, Invoice.amount_paid == 0)
+        .where(
+            Invoice.id == invoice.id,
+            Invoice.status.in_([InvoiceStatus.UNPAID, InvoiceStatus.PAID]),
+            Invoice.amount_paid == 0,
+        )
         .values(status=InvoiceStatus.VOID, voided_at=utcnow(), void_reason=reason)
         .execution_options(synchronize_session=False)
     ).rowcount
@@ -212,6 +239,8 @@ def record_payment(
 ) -> Payment:
     """Record a payment (partial or full); refuses a void or paid invoice and more than owed."""
     invoice = get(invoice_id)
+    if not amount.is_finite():
+        raise ServiceError("The amount must be a number.")
     amount = cents(amount)
     if amount <= 0:
         raise ServiceError("The amount must be more than zero.")
@@ -220,7 +249,8 @@ def record_payment(
     paid_at = paid_at or utcnow()
     if paid_at > utcnow() + timedelta(minutes=5):
         raise ServiceError("The payment date is in the future.")
-    new_paid = Invoice.amount_paid + amount
+    # Rounded in SQL too: SQLite does NUMERIC arithmetic in floating point (0.10 + 0.20).
+    new_paid = func.round(Invoice.amount_paid + amount, 2)
     changed = db.session.execute(
         update(Invoice)
         .where(Invoice.id == invoice.id, Invoice.status.in_(OWING), new_paid <= Invoice.total)

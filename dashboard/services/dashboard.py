@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from dashboard.extensions import db
 from dashboard.models import RequestStatus, RescheduleRequest, User
 from dashboard.services import appointments, notifications
+from dashboard.services.inventory import low_items
 
 
 @dataclass
@@ -37,8 +38,35 @@ def _requests() -> Panel:
     return Panel("Requests to move an appointment", "main/panels/reschedule_requests.html", {"waiting": waiting})
 
 
+def _low_stock() -> Panel:
+    return Panel("Low stock", "main/panels/low_stock.html", {"items": low_items(5)})
+
+
+def _overdue_invoices() -> Panel:
+    from sqlalchemy.orm import joinedload
+
+    from dashboard.models import OWING, Invoice
+    from dashboard.services import billing, schedule
+
+    today = schedule.clinic_today()
+    overdue = billing.invoices(view="overdue", per_page=1)  # the count and the total owing on them
+    most_overdue = db.session.scalars(
+        select(Invoice)
+        .options(joinedload(Invoice.patient))
+        .where(Invoice.status.in_(OWING), Invoice.due_on < today)
+        .order_by(Invoice.due_on, Invoice.id)
+        .limit(5)
+    ).all()
+    rows = [(invoice, (today - invoice.due_on).days) for invoice in most_overdue]
+    return Panel(
+        "Overdue invoices",
+        "main/panels/overdue_invoices.html",
+        {"count": overdue.overdue_count, "owing": overdue.owing, "invoices": rows},
+    )
+
+
 def desk_panels(user: User) -> list[Panel]:
-    return [_today(user), _needs_you(user), _requests()]
+    return [_today(user), _needs_you(user), _requests(), _low_stock(), _overdue_invoices()]
 
 
 def practitioner_panels(user: User) -> list[Panel]:

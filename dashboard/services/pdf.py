@@ -67,7 +67,7 @@ def invoice_pdf(invoice: Invoice) -> bytes:
     doc.row([("Description", widths[0], "L"), ("Qty", widths[1], "R"), ("Unit price", widths[2], "R"),
              ("Amount", widths[3], "R")], bold=True)  # fmt: skip
     for item in invoice.items:
-        doc.row([(item.description[:60], widths[0], "L"), (_quantity(item.quantity), widths[1], "R"),
+        doc.row([(_fit(item.description, 58), widths[0], "L"), (_quantity(item.quantity), widths[1], "R"),
                  (money(item.unit_price), widths[2], "R"), (money(item.total), widths[3], "R")])  # fmt: skip
     doc.ln(2)
     label_width = sum(widths[:3])
@@ -108,6 +108,10 @@ def receipt_pdf(payment: Payment) -> bytes:
 
 def clinic_date_of(day) -> str:
     return f"{day.day} {day:%B %Y}"
+
+
+def _fit(text: str, length: int) -> str:
+    return text if len(text) <= length else text[: length - 1] + "…"
 
 
 def _quantity(value: Decimal) -> str:

@@ -1,0 +1,116 @@
+"""Stock pages for the desk: the item list, an item's details and history, stock in and out."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from dashboard.inventory.forms import ItemForm, MoveForm, NewItemForm
+from dashboard.security import DESK, roles_required
+from dashboard.services import ServiceError
+from dashboard.services import inventory as inventory_service
+
+bp = Blueprint("inventory", __name__)
+
+PER_PAGE = 25
+MAX_PAGE = 10_000
+MAX_ID = 2**31 - 1
+
+
+def _item_or_404(item_id: int):
+    if not 0 < item_id <= MAX_ID:
+        abort(404)
+    try:
+        return inventory_service.get(item_id)
+    except LookupError:
+        abort(404)
+
+
+@bp.route("/")
+@roles_required(*DESK)
+def index():
+    q = request.args.get("q", "", type=str).strip()[:100]
+    low = request.args.get("low", "", type=str) == "1"
+    page = min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
+    pagination = inventory_service.items(q=q, low_only=low, page=page, per_page=PER_PAGE)
+    return render_template("inventory/index.html", pagination=pagination, q=q, low=low)
+
+
+@bp.route("/items/new", methods=["GET", "POST"])
+@roles_required(*DESK)
+def new():
+    form = NewItemForm()
+    if form.validate_on_submit():
+        try:
+            item = inventory_service.create_item(
+                name=form.name.data,
+                sku=form.sku.data,
+                unit=form.unit.data or "",
+                quantity=form.quantity.data,
+                minimum_level=form.minimum_level.data,
+                supplier=form.supplier.data or "",
+                by_user=current_user,
+            )
+        except ServiceError as exc:
+            flash(str(exc), "danger")
+        else:
+            flash(f"{item.name} added.", "success")
+            return redirect(url_for("inventory.detail", item_id=item.id))
+    status = 400 if form.is_submitted() else 200
+    return render_template("inventory/form.html", form=form, item=None), status
+
+
+@bp.route("/items/<int:item_id>")
+@roles_required(*DESK)
+def detail(item_id: int):
+    return _detail_page(_item_or_404(item_id), MoveForm(formdata=None))
+
+
+def _detail_page(item, move_form: MoveForm, status: int = 200):
+    history = inventory_service.history(item.id)
+    return render_template("inventory/detail.html", item=item, form=move_form, history=history), status
+
+
+@bp.route("/items/<int:item_id>/edit", methods=["GET", "POST"])
+@roles_required(*DESK)
+def edit(item_id: int):
+    item = _item_or_404(item_id)
+    form = ItemForm(obj=item)
+    if form.validate_on_submit():
+        try:
+            item = inventory_service.update_item(
+                item.id,
+                name=form.name.data,
+                sku=form.sku.data,
+                unit=form.unit.data or "",
+                minimum_level=form.minimum_level.data,
+                supplier=form.supplier.data or "",
+                by_user=current_user,
+            )
+        except ServiceError as exc:
+            flash(str(exc), "danger")
+        else:
+            flash(f"{item.name} is saved.", "success")
+            return redirect(url_for("inventory.detail", item_id=item.id))
+    status = 400 if form.is_submitted() else 200
+    return render_template("inventory/form.html", form=form, item=item), status
+
+
+@bp.route("/items/<int:item_id>/move", methods=["GET", "POST"])
+@roles_required(*DESK)
+def move(item_id: int):
+    """POST: stock in or out. GET (a reload, a bookmark) goes back to the item."""
+    item = _item_or_404(item_id)
+    if request.method == "GET":
+        return redirect(url_for("inventory.detail", item_id=item.id))
+    form = MoveForm()
+    if form.validate_on_submit():
+        change = form.quantity.data if form.direction.data == "in" else -form.quantity.data
+        try:
+            movement = inventory_service.move(item.id, change, form.reason.data, by_user=current_user)
+        except ServiceError as exc:
+            flash(str(exc), "danger")
+            item = _item_or_404(item_id)  # the failed movement rolled back: read it afresh
+        else:
+            word = "in" if change > 0 else "out"
+            flash(f"{abs(change)} {word}: {item.name} now has {movement.quantity_after}.", "success")
+            return redirect(url_for("inventory.detail", item_id=item.id))
+    return _detail_page(item, form, 400)
