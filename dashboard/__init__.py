@@ -24,12 +24,13 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
         ProductionConfig.check(app.config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
-    from dashboard import database, logs, queues
+    from dashboard import database, logs, pages, queues
 
     logs.init_app(app)
     database.init_app(app)
     queues.init_app(app)
     _init_extensions(app)
+    pages.init_app(app)  # before the routes: their <int:...> ids are bounded
     _register_blueprints(app)
 
     from dashboard import cli, errors, security, templating

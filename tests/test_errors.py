@@ -57,3 +57,9 @@ def test_a_nul_character_in_a_query_or_form_is_a_clear_400(client, auth, people)
     assert response.status_code == 400 and "NUL character" in response.get_data(as_text=True)
     response = auth.post("/patients/new", {"first_name": "A\x00", "last_name": "B"}, form_page="/patients/new")
     assert response.status_code == 400 and "NUL character" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path", ["/admin/outbox/99999999999999999999", "/appointments/99999999999999999999"])
+def test_ids_too_large_for_the_database_are_not_found(client, auth, people, path):
+    auth.login("olive")
+    assert client.get(path).status_code == 404

@@ -4,19 +4,10 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
 
 from dashboard.models import AppointmentStatus
+from dashboard.pages import MAX_ID, int_or_none
 from dashboard.services.appointments import REASON_LENGTH
 
 NOTE_LENGTH = 1000
-MAX_ID = 2**31 - 1
-
-
-def int_or_none(value) -> int | None:
-    """A select's value as an id; blank or junk is None (the service then says what is missing)."""
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return None
-    return number if 0 < number <= MAX_ID else None
 
 
 class BookingForm(FlaskForm):

@@ -6,19 +6,18 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from dashboard.appointments.forms import (
-    MAX_ID,
     ApproveForm,
     BookingForm,
     CancelForm,
     OutcomeForm,
     RejectForm,
     RescheduleRequestForm,
-    int_or_none,
 )
 from dashboard.extensions import db
 from dashboard.forms import ActionForm
 from dashboard.models import AppointmentStatus, Patient, RequestStatus, RescheduleRequest, Slot, SlotStatus
 from dashboard.models.base import utcnow
+from dashboard.pages import id_or_404, int_or_none, page_number
 from dashboard.security import DESK, EVERYONE, roles_required
 from dashboard.services import ServiceError, appointments, schedule
 from dashboard.services import patients as patient_service
@@ -28,21 +27,13 @@ from dashboard.services.earlier import set_wants_earlier
 bp = Blueprint("appointments", __name__)
 
 PER_PAGE = 25
-MAX_PAGE = 10_000
 SEARCH_LENGTH = 100
 STATUSES = {s.value for s in AppointmentStatus}
 
 
-def _id_or_404(value: int) -> int:
-    """Ids beyond what the database holds are simply not there (never an overflow 500)."""
-    if not 0 < value <= MAX_ID:
-        abort(404)
-    return value
-
-
 def _appointment_or_abort(appointment_id: int):
     try:
-        return appointments.get(_id_or_404(appointment_id), current_user)
+        return appointments.get(id_or_404(appointment_id), current_user)
     except LookupError:
         abort(404)
     except PermissionError:
@@ -86,7 +77,7 @@ def index():
     q = args.get("q", "").strip()[:SEARCH_LENGTH]
     practitioner_id = int_or_none(args.get("practitioner")) if _is_desk() else None
     patient_id = int_or_none(args.get("patient"))
-    page = min(max(args.get("page", 1, type=int), 1), MAX_PAGE)
+    page = page_number()
     listing = appointments.listing(
         current_user,
         view=view,
@@ -161,7 +152,7 @@ def detail(appointment_id: int):
 @bp.route("/<int:appointment_id>/confirm", methods=["POST"])
 @roles_required(*EVERYONE)
 def confirm(appointment_id: int):
-    _id_or_404(appointment_id)
+    id_or_404(appointment_id)
     form = ActionForm()
     if not form.validate_on_submit():
         flash(_first_error(form), "danger")
@@ -177,7 +168,7 @@ def confirm(appointment_id: int):
 @bp.route("/<int:appointment_id>/cancel", methods=["POST"])
 @roles_required(*EVERYONE)
 def cancel(appointment_id: int):
-    _id_or_404(appointment_id)
+    id_or_404(appointment_id)
     form = CancelForm()
     if not form.validate_on_submit():
         flash(_first_error(form), "danger")
@@ -195,7 +186,7 @@ def cancel(appointment_id: int):
 @bp.route("/<int:appointment_id>/outcome", methods=["POST"])
 @roles_required(*EVERYONE)
 def outcome(appointment_id: int):
-    _id_or_404(appointment_id)
+    id_or_404(appointment_id)
     form = OutcomeForm()
     if not form.validate_on_submit():
         flash(_first_error(form), "danger")
@@ -211,7 +202,7 @@ def outcome(appointment_id: int):
 @bp.route("/<int:appointment_id>/reschedule-request", methods=["POST"])
 @roles_required(*EVERYONE)
 def request_reschedule(appointment_id: int):
-    _id_or_404(appointment_id)
+    id_or_404(appointment_id)
     form = RescheduleRequestForm()
     if not form.validate_on_submit():
         flash(_first_error(form), "danger")
@@ -228,7 +219,7 @@ def request_reschedule(appointment_id: int):
 @roles_required(*EVERYONE)
 def earlier(appointment_id: int):
     """The patient would like an earlier time (wants=1), or no longer (wants=0)."""
-    _id_or_404(appointment_id)
+    id_or_404(appointment_id)
     form = ActionForm()
     wants = request.form.get("wants", "")
     if not form.validate_on_submit():
@@ -357,7 +348,7 @@ def _age(delta: timedelta) -> str:
 
 
 def _request_or_404(request_id: int) -> RescheduleRequest:
-    return db.get_or_404(RescheduleRequest, _id_or_404(request_id))
+    return db.get_or_404(RescheduleRequest, id_or_404(request_id))
 
 
 @bp.route("/requests/<int:request_id>/approve", methods=["POST"])

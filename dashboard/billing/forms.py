@@ -22,7 +22,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from dashboard.appointments.forms import MAX_ID
+from dashboard.pages import MAX_ID
 from dashboard.services import schedule
 from dashboard.services.billing import MAX_AMOUNT, METHODS
 

@@ -5,10 +5,10 @@ from datetime import UTC, datetime, timedelta
 from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from dashboard.appointments.forms import MAX_ID, int_or_none
 from dashboard.billing.forms import InvoiceForm, PaymentForm, VoidForm
 from dashboard.extensions import db
 from dashboard.models import OWING, Appointment, Invoice, InvoiceStatus, Patient, Payment
+from dashboard.pages import id_or_404, int_or_none, page_number
 from dashboard.security import DESK, roles_required
 from dashboard.services import ServiceError, billing, schedule
 from dashboard.services import patients as patient_service
@@ -18,21 +18,13 @@ from dashboard.templating import clinic_zone, money
 bp = Blueprint("billing", __name__)
 
 PER_PAGE = 25
-MAX_PAGE = 10_000
 SEARCH_LENGTH = 100
 VIEWS = [("all", "All"), ("owing", "Owing"), ("overdue", "Overdue"), ("paid", "Paid"), ("void", "Void")]
 
 
-def _id_or_404(value: int) -> int:
-    """Ids beyond what the database holds are simply not there (never an overflow 500)."""
-    if not 0 < value <= MAX_ID:
-        abort(404)
-    return value
-
-
 def _invoice_or_404(invoice_id: int) -> Invoice:
     try:
-        return billing.get(_id_or_404(invoice_id))
+        return billing.get(id_or_404(invoice_id))
     except LookupError:
         abort(404)
 
@@ -56,7 +48,7 @@ def index():
     view = view if view in dict(VIEWS) else "all"
     q = args.get("q", "").strip()[:SEARCH_LENGTH]
     patient_id = int_or_none(args.get("patient"))
-    page = min(max(args.get("page", 1, type=int), 1), MAX_PAGE)
+    page = page_number()
     listing = billing.invoices(view=view, patient_id=patient_id, q=q, page=page, per_page=PER_PAGE)
     filters = {key: value for key, value in {"view": view, "patient": patient_id, "q": q}.items() if value}
     return render_template(
@@ -255,5 +247,5 @@ def invoice_pdf(invoice_id: int):
 def receipt_pdf(payment_id: int):
     from dashboard.services.pdf import receipt_pdf as render
 
-    payment = db.get_or_404(Payment, _id_or_404(payment_id))
+    payment = db.get_or_404(Payment, id_or_404(payment_id))
     return _pdf(render(payment), f"receipt-{payment.receipt_number}.pdf")

@@ -4,6 +4,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from dashboard.inventory.forms import ItemForm, MoveForm, NewItemForm
+from dashboard.pages import id_or_404, page_number
 from dashboard.security import DESK, roles_required
 from dashboard.services import ServiceError
 from dashboard.services import inventory as inventory_service
@@ -11,13 +12,10 @@ from dashboard.services import inventory as inventory_service
 bp = Blueprint("inventory", __name__)
 
 PER_PAGE = 25
-MAX_PAGE = 10_000
-MAX_ID = 2**31 - 1
 
 
 def _item_or_404(item_id: int):
-    if not 0 < item_id <= MAX_ID:
-        abort(404)
+    id_or_404(item_id)
     try:
         return inventory_service.get(item_id)
     except LookupError:
@@ -29,7 +27,7 @@ def _item_or_404(item_id: int):
 def index():
     q = request.args.get("q", "", type=str).strip()[:100]
     low = request.args.get("low", "", type=str) == "1"
-    page = min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
+    page = page_number()
     pagination = inventory_service.items(q=q, low_only=low, page=page, per_page=PER_PAGE)
     return render_template("inventory/index.html", pagination=pagination, q=q, low=low)
 

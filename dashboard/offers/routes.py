@@ -4,9 +4,9 @@ from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 
-from dashboard.appointments.forms import int_or_none
 from dashboard.extensions import db
 from dashboard.models import Practitioner, Slot
+from dashboard.pages import int_or_none
 from dashboard.security import DESK, EVERYONE, roles_required
 from dashboard.services import offers, schedule
 

@@ -1,6 +1,7 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from dashboard.pages import id_or_404, page_number
 from dashboard.patients.forms import PatientForm
 from dashboard.security import DESK, roles_required
 from dashboard.services import ServiceError, appointments
@@ -9,13 +10,10 @@ from dashboard.services import patients as patient_service
 bp = Blueprint("patients", __name__)
 
 PER_PAGE = 25
-MAX_PAGE = 10_000
-MAX_ID = 2**31 - 1
 
 
 def _patient_or_404(patient_id: int):
-    if not 0 < patient_id <= MAX_ID:
-        abort(404)
+    id_or_404(patient_id)
     try:
         return patient_service.get(patient_id)
     except LookupError:
@@ -26,7 +24,7 @@ def _patient_or_404(patient_id: int):
 @roles_required(*DESK)
 def index():
     q = request.args.get("q", "", type=str).strip()[:100]
-    page = min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
+    page = page_number()
     pagination = patient_service.search(q, page=page, per_page=PER_PAGE)
     return render_template("patients/index.html", pagination=pagination, q=q)
 

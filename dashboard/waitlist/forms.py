@@ -2,7 +2,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, HiddenField, IntegerField, StringField
 from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Optional
 
-from dashboard.appointments.forms import MAX_ID
+from dashboard.pages import MAX_ID
 from dashboard.schedule.forms import within_reach
 from dashboard.services.waitlist import PREFERENCES_LENGTH
 

@@ -1,10 +1,10 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from dashboard.appointments.forms import int_or_none
 from dashboard.extensions import db
 from dashboard.forms import ActionForm
 from dashboard.models import Patient, Practitioner, WaitlistEntry
+from dashboard.pages import int_or_none
 from dashboard.security import DESK, EVERYONE, practitioner_or_abort, roles_required
 from dashboard.services import ServiceError, offers, schedule, waitlist
 from dashboard.services import patients as patient_service
