@@ -4,7 +4,6 @@ What only a browser shows: the login form end to end, the bell's JavaScript
 (badge, dropdown, refresh without a reload) and the forms' loading state.
 """
 
-import json
 import re
 import threading
 
@@ -13,6 +12,7 @@ from playwright.sync_api import expect
 
 from dashboard.extensions import db
 from dashboard.models import Notification
+from tests.browser_helpers import bell_items, button_state, log_in, open_bell, wait_for_bell_loaded
 from tests.conftest import PASSWORD
 from tests.helpers import wait_for
 
@@ -23,40 +23,9 @@ HOME = re.compile(r"/home$")
 LOGIN = re.compile(r"/login$")
 
 
-def log_in(page, username: str, password: str = PASSWORD) -> None:
-    """Log in through the real form, as a person would."""
-    page.goto("/login")
-    page.get_by_label("Username", exact=True).fill(username)
-    page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Log in").click()
-
-
 def notify(user, title: str, body: str = "") -> None:
     db.session.add(Notification(user_id=user.id, kind="test", title=title, body=body, link=None))
     db.session.commit()
-
-
-def bell_items(page):
-    return page.locator("#bell .bell-items")
-
-
-def wait_for_bell_loaded(page) -> None:
-    """The bell's first refresh (on page load) has filled the dropdown."""
-    expect(bell_items(page).get_by_text("Mark all read")).to_have_count(1)
-
-
-def open_bell(page) -> None:
-    """Click the bell and wait until the dropdown shows what the refresh it triggers fetched.
-
-    A refresh replaces the dropdown's content with new elements, so marking the
-    current ones first tells the refreshed content apart from the old.
-    """
-    wait_for_bell_loaded(page)
-    bell_items(page).evaluate("el => el.querySelectorAll('*').forEach((child) => { child.dataset.stale = '1'; })")
-    page.get_by_test_id("bell").click()
-    expect(page.get_by_test_id("bell-menu")).to_be_visible()
-    expect(bell_items(page).locator("[data-stale]")).to_have_count(0)
-    wait_for_bell_loaded(page)
 
 
 def test_staff_logs_in_and_reads_the_bell(page, people):
@@ -141,11 +110,6 @@ WATCH_BUTTON = """() => {
     {busy: button.getAttribute("aria-busy"), disabled: button.disabled, text: button.textContent.trim()}));
   new MutationObserver(report).observe(button, {attributes: true, childList: true, subtree: true});
 }"""
-
-
-def button_state(message) -> dict | None:
-    prefix, _, state = message.text.partition(" ")
-    return json.loads(state) if prefix == "button-state" else None
 
 
 def centre(page, selector: str) -> tuple[float, float]:

@@ -4,9 +4,7 @@ One person (sam, staff) clicks through it as they would; the database and the ou
 checked after each step.
 """
 
-import json
 import re
-import threading
 from decimal import Decimal
 from urllib.parse import urljoin
 
@@ -16,7 +14,7 @@ from sqlalchemy import select
 
 from dashboard.extensions import db
 from dashboard.models import EmailMessage, Invoice, InvoiceStatus, Payment
-from tests.conftest import PASSWORD
+from tests.browser_helpers import HoldPosts, button_state, log_in, press
 from tests.factories import make_patient
 from tests.helpers import wait_for
 
@@ -31,15 +29,6 @@ NEW_INVOICE = "/billing/new"
 # ------------------------------------------------------------------ helpers (as in test_browser_schedule.py)
 
 
-def log_in(page, username: str, password: str = PASSWORD) -> None:
-    """Log in through the real form, as a person would."""
-    page.goto("/login")
-    page.get_by_label("Username", exact=True).fill(username)
-    page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Log in").click()
-    expect(page).to_have_url(HOME)
-
-
 # Reports a submit button's state on the console whenever it changes: while a navigation is
 # pending, Playwright's locators and evaluate() wait for it to finish, but console messages arrive.
 WATCH_BUTTON = """(label) => {
@@ -49,42 +38,6 @@ WATCH_BUTTON = """(label) => {
     {busy: button.getAttribute("aria-busy"), disabled: button.disabled, text: button.textContent.trim()}));
   new MutationObserver(report).observe(button, {attributes: true, childList: true, subtree: true});
 }"""
-
-
-def button_state(message) -> dict | None:
-    prefix, _, state = message.text.partition(" ")
-    return json.loads(state) if prefix == "button-state" else None
-
-
-class HoldPosts:
-    """WSGI middleware: holds every POST to `path` until released, as a slow connection would;
-    `arrived` is set once `expected` of them are waiting."""
-
-    def __init__(self, wsgi_app, path: str, expected: int = 1):
-        self.wsgi_app = wsgi_app
-        self.path = path
-        self.expected = expected
-        self.posts = 0
-        self.arrived = threading.Event()
-        self.release = threading.Event()
-        self._lock = threading.Lock()
-
-    def __call__(self, environ, start_response):
-        if environ["REQUEST_METHOD"] == "POST" and environ["PATH_INFO"] == self.path:
-            with self._lock:
-                self.posts += 1
-                if self.posts >= self.expected:
-                    self.arrived.set()
-            self.release.wait(timeout=30)
-        return self.wsgi_app(environ, start_response)
-
-
-def press(page, locator) -> None:
-    """Click like a person, with the mouse: unlike locator.click(), it does not wait for the
-    navigation it starts (a held request would keep that waiting). Scrolls it into view first."""
-    locator.scroll_into_view_if_needed()
-    box = locator.bounding_box()
-    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
 
 
 def choose_patient(page, search: str, name: str) -> None:

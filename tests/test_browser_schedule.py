@@ -3,9 +3,7 @@
 Two people at once, each in their own browser context, against one live server.
 """
 
-import json
 import re
-import threading
 from datetime import date, timedelta
 
 import pytest
@@ -16,6 +14,7 @@ from dashboard.extensions import db
 from dashboard.models import Appointment, Role, Slot, SlotStatus
 from dashboard.services.schedule import clinic_today
 from dashboard.services.users import create_user
+from tests.browser_helpers import HoldPosts, button_state, log_in, open_bell, press, wait_for_bell_loaded
 from tests.conftest import PASSWORD
 from tests.factories import make_patient, make_slot, next_weekday, practitioner_of
 from tests.helpers import wait_for
@@ -31,38 +30,6 @@ BOOKING = "/appointments/new"
 # ------------------------------------------------------------------ helpers (as in test_browser.py)
 
 
-def log_in(page, username: str, password: str = PASSWORD) -> None:
-    """Log in through the real form, as a person would."""
-    page.goto("/login")
-    page.get_by_label("Username", exact=True).fill(username)
-    page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Log in").click()
-    expect(page).to_have_url(HOME)
-
-
-def bell_items(page):
-    return page.locator("#bell .bell-items")
-
-
-def wait_for_bell_loaded(page) -> None:
-    """The bell's first refresh (on page load) has filled the dropdown."""
-    expect(bell_items(page).get_by_text("Mark all read")).to_have_count(1)
-
-
-def open_bell(page) -> None:
-    """Click the bell and wait until the dropdown shows what the refresh it triggers fetched.
-
-    A refresh replaces the dropdown's content with new elements, so marking the
-    current ones first tells the refreshed content apart from the old.
-    """
-    wait_for_bell_loaded(page)
-    bell_items(page).evaluate("el => el.querySelectorAll('*').forEach((child) => { child.dataset.stale = '1'; })")
-    page.get_by_test_id("bell").click()
-    expect(page.get_by_test_id("bell-menu")).to_be_visible()
-    expect(bell_items(page).locator("[data-stale]")).to_have_count(0)
-    wait_for_bell_loaded(page)
-
-
 # Reports the Book button's state on the console whenever it changes: while a navigation is
 # pending, Playwright's locators and evaluate() wait for it to finish, but console messages arrive.
 WATCH_BOOK_BUTTON = """() => {
@@ -72,41 +39,6 @@ WATCH_BOOK_BUTTON = """() => {
     {busy: button.getAttribute("aria-busy"), disabled: button.disabled, text: button.textContent.trim()}));
   new MutationObserver(report).observe(button, {attributes: true, childList: true, subtree: true});
 }"""
-
-
-def button_state(message) -> dict | None:
-    prefix, _, state = message.text.partition(" ")
-    return json.loads(state) if prefix == "button-state" else None
-
-
-class HoldPosts:
-    """WSGI middleware: holds every POST to `path` until released, as a slow connection would;
-    `arrived` is set once `expected` of them are waiting."""
-
-    def __init__(self, wsgi_app, path: str, expected: int = 1):
-        self.wsgi_app = wsgi_app
-        self.path = path
-        self.expected = expected
-        self.posts = 0
-        self.arrived = threading.Event()
-        self.release = threading.Event()
-        self._lock = threading.Lock()
-
-    def __call__(self, environ, start_response):
-        if environ["REQUEST_METHOD"] == "POST" and environ["PATH_INFO"] == self.path:
-            with self._lock:
-                self.posts += 1
-                if self.posts >= self.expected:
-                    self.arrived.set()
-            self.release.wait(timeout=30)
-        return self.wsgi_app(environ, start_response)
-
-
-def press(page, locator) -> None:
-    """Click like a person, with the mouse: unlike locator.click(), it does not wait for the
-    navigation it starts (a held request would keep that waiting)."""
-    box = locator.bounding_box()
-    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
 
 
 def monday_of(day: date) -> date:
