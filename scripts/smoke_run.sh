@@ -22,12 +22,26 @@ done
 grep -q "is running at" "$LOG" || { cat "$LOG"; echo "make run did not start"; exit 1; }
 
 BASE="http://127.0.0.1:$PORT"
-curl -fsS "$BASE/login" | grep -q "Log in"
-curl -fsS "$BASE/healthz" | grep -q '"status":"ok"'
+PAGE="$INSTANCE/page.html"
+# Each page goes to a file before it is searched: `curl | grep -q` fails under pipefail
+# when grep stops reading at the first match of a page bigger than the pipe's buffer.
+fetch() { curl -fsS -o "$PAGE" "$@"; }
+fetch "$BASE/login"
+grep -q "Log in" "$PAGE"
+fetch "$BASE/healthz"
+grep -q '"status":"ok"' "$PAGE"
 JAR="$INSTANCE/cookies"
-TOKEN=$(curl -fsS -c "$JAR" "$BASE/login" | sed -n 's/.*name="csrf_token" type="hidden" value="\([^"]*\)".*/\1/p' | head -1)
+fetch -c "$JAR" "$BASE/login"
+TOKEN=$(sed -n '/name="csrf_token"/{s/.*name="csrf_token" type="hidden" value="\([^"]*\)".*/\1/p;q;}' "$PAGE")
 curl -fsS -b "$JAR" -c "$JAR" -o /dev/null -d "csrf_token=$TOKEN&username=frontdesk&password=clinic-demo" "$BASE/login"
-curl -fsS -b "$JAR" "$BASE/home" | grep -q "Sam Patel"
+fetch -b "$JAR" "$BASE/home"
+grep -q "Sam Patel" "$PAGE"
+fetch -b "$JAR" "$BASE/appointments/?view=upcoming"
+grep -q "Appointments" "$PAGE"
+fetch -b "$JAR" "$BASE/billing/"
+grep -q "INV-" "$PAGE"
+fetch -b "$JAR" "$BASE/inventory/"
+grep -q "GLV-NIT-M" "$PAGE"
 
 kill -INT -- "-$PGID"
 trap - EXIT
