@@ -31,6 +31,22 @@ def page_number(name: str = "page") -> int:
     return min(max(request.args.get(name, 1, type=int), 1), MAX_PAGE)
 
 
+SEARCH_LENGTH = 100
+
+
+def search_term(name: str = "q") -> str:
+    """What was typed in a search box, trimmed to a length worth searching for."""
+    return request.args.get(name, "", type=str).strip()[:SEARCH_LENGTH]
+
+
+def found_or_404(get, row_id: int):
+    """`get(row_id)` from a service (which raises LookupError for a missing row), or a 404."""
+    try:
+        return get(id_or_404(row_id))
+    except LookupError:
+        abort(404)
+
+
 class IdConverter(IntegerConverter):
     """`<int:...>` in every route: a number too large for an id doesn't match (404)."""
 

@@ -17,7 +17,7 @@ from dashboard.extensions import db
 from dashboard.forms import ActionForm
 from dashboard.models import AppointmentStatus, Patient, RequestStatus, RescheduleRequest, Slot, SlotStatus
 from dashboard.models.base import utcnow
-from dashboard.pages import id_or_404, int_or_none, page_number
+from dashboard.pages import id_or_404, int_or_none, page_number, search_term
 from dashboard.security import DESK, EVERYONE, roles_required
 from dashboard.services import ServiceError, appointments, schedule
 from dashboard.services import patients as patient_service
@@ -27,7 +27,6 @@ from dashboard.services.earlier import set_wants_earlier
 bp = Blueprint("appointments", __name__)
 
 PER_PAGE = 25
-SEARCH_LENGTH = 100
 STATUSES = {s.value for s in AppointmentStatus}
 
 
@@ -74,7 +73,7 @@ def index():
     view = view if view in LISTS else "today"
     status = args.get("status", "")
     status = status if status in STATUSES else ""
-    q = args.get("q", "").strip()[:SEARCH_LENGTH]
+    q = search_term()
     practitioner_id = int_or_none(args.get("practitioner")) if _is_desk() else None
     patient_id = int_or_none(args.get("patient"))
     page = page_number()
@@ -245,7 +244,7 @@ def earlier(appointment_id: int):
 def new():
     allowed = schedule.practitioners_for(current_user)
     slot = _requested_slot(allowed)
-    q = request.args.get("q", "").strip()[:SEARCH_LENGTH]
+    q = search_term()
 
     form = BookingForm()
     form.practitioner_id.choices = [("", "Choose…")] + [(p.id, f"{p.name} ({p.specialty})") for p in allowed]

@@ -8,7 +8,7 @@ from flask_login import current_user
 from dashboard.billing.forms import InvoiceForm, PaymentForm, VoidForm
 from dashboard.extensions import db
 from dashboard.models import OWING, Appointment, Invoice, InvoiceStatus, Patient, Payment
-from dashboard.pages import id_or_404, int_or_none, page_number
+from dashboard.pages import found_or_404, id_or_404, int_or_none, page_number, search_term
 from dashboard.security import DESK, roles_required
 from dashboard.services import ServiceError, billing, schedule
 from dashboard.services import patients as patient_service
@@ -18,15 +18,7 @@ from dashboard.templating import clinic_zone, money
 bp = Blueprint("billing", __name__)
 
 PER_PAGE = 25
-SEARCH_LENGTH = 100
 VIEWS = [("all", "All"), ("owing", "Owing"), ("overdue", "Overdue"), ("paid", "Paid"), ("void", "Void")]
-
-
-def _invoice_or_404(invoice_id: int) -> Invoice:
-    try:
-        return billing.get(id_or_404(invoice_id))
-    except LookupError:
-        abort(404)
 
 
 def _pdf(data: bytes, filename: str):
@@ -46,7 +38,7 @@ def index():
     args = request.args
     view = args.get("view", "all")
     view = view if view in dict(VIEWS) else "all"
-    q = args.get("q", "").strip()[:SEARCH_LENGTH]
+    q = search_term()
     patient_id = int_or_none(args.get("patient"))
     page = page_number()
     listing = billing.invoices(view=view, patient_id=patient_id, q=q, page=page, per_page=PER_PAGE)
@@ -70,7 +62,7 @@ def index():
 @bp.route("/new", methods=["GET", "POST"])
 @roles_required(*DESK)
 def new():
-    q = request.args.get("q", "").strip()[:SEARCH_LENGTH]
+    q = search_term()
     form = InvoiceForm()
     if request.method == "GET":
         form.patient_id.data = int_or_none(request.args.get("patient"))
@@ -152,13 +144,13 @@ def _detail(invoice: Invoice, *, pay_form=None, void_form=None, status: int = 20
 @bp.route("/<int:invoice_id>")
 @roles_required(*DESK)
 def detail(invoice_id: int):
-    return _detail(_invoice_or_404(invoice_id))
+    return _detail(found_or_404(billing.get, invoice_id))
 
 
 @bp.route("/<int:invoice_id>/payments", methods=["GET", "POST"])
 @roles_required(*DESK)
 def pay(invoice_id: int):
-    invoice = _invoice_or_404(invoice_id)
+    invoice = found_or_404(billing.get, invoice_id)
     if request.method == "GET":
         return redirect(url_for("billing.detail", invoice_id=invoice.id, _anchor="record-payment"))
     form = PaymentForm()
@@ -213,7 +205,7 @@ def _paid_at(form: PaymentForm, invoice: Invoice) -> datetime | None:
 @bp.route("/<int:invoice_id>/void", methods=["GET", "POST"])
 @roles_required(*DESK)
 def void(invoice_id: int):
-    invoice = _invoice_or_404(invoice_id)
+    invoice = found_or_404(billing.get, invoice_id)
     if request.method == "GET":
         return redirect(url_for("billing.detail", invoice_id=invoice.id))
     form = VoidForm()
@@ -238,7 +230,7 @@ def void(invoice_id: int):
 def invoice_pdf(invoice_id: int):
     from dashboard.services.pdf import invoice_pdf as render
 
-    invoice = _invoice_or_404(invoice_id)
+    invoice = found_or_404(billing.get, invoice_id)
     return _pdf(render(invoice), f"invoice-{invoice.number}.pdf")
 
 

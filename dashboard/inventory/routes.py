@@ -1,10 +1,10 @@
 """Stock pages for the desk: the item list, an item's details and history, stock in and out."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from dashboard.inventory.forms import ItemForm, MoveForm, NewItemForm
-from dashboard.pages import id_or_404, page_number
+from dashboard.pages import found_or_404, page_number, search_term
 from dashboard.security import DESK, roles_required
 from dashboard.services import ServiceError
 from dashboard.services import inventory as inventory_service
@@ -14,18 +14,10 @@ bp = Blueprint("inventory", __name__)
 PER_PAGE = 25
 
 
-def _item_or_404(item_id: int):
-    id_or_404(item_id)
-    try:
-        return inventory_service.get(item_id)
-    except LookupError:
-        abort(404)
-
-
 @bp.route("/")
 @roles_required(*DESK)
 def index():
-    q = request.args.get("q", "", type=str).strip()[:100]
+    q = search_term()
     low = request.args.get("low", "", type=str) == "1"
     page = page_number()
     pagination = inventory_service.items(q=q, low_only=low, page=page, per_page=PER_PAGE)
@@ -59,7 +51,7 @@ def new():
 @bp.route("/items/<int:item_id>")
 @roles_required(*DESK)
 def detail(item_id: int):
-    return _detail_page(_item_or_404(item_id), MoveForm(formdata=None))
+    return _detail_page(found_or_404(inventory_service.get, item_id), MoveForm(formdata=None))
 
 
 def _detail_page(item, move_form: MoveForm, status: int = 200):
@@ -70,7 +62,7 @@ def _detail_page(item, move_form: MoveForm, status: int = 200):
 @bp.route("/items/<int:item_id>/edit", methods=["GET", "POST"])
 @roles_required(*DESK)
 def edit(item_id: int):
-    item = _item_or_404(item_id)
+    item = found_or_404(inventory_service.get, item_id)
     form = ItemForm(obj=item)
     if form.validate_on_submit():
         try:
@@ -96,7 +88,7 @@ def edit(item_id: int):
 @roles_required(*DESK)
 def move(item_id: int):
     """POST: stock in or out. GET (a reload, a bookmark) goes back to the item."""
-    item = _item_or_404(item_id)
+    item = found_or_404(inventory_service.get, item_id)
     if request.method == "GET":
         return redirect(url_for("inventory.detail", item_id=item.id))
     form = MoveForm()
@@ -106,7 +98,7 @@ def move(item_id: int):
             movement = inventory_service.move(item.id, change, form.reason.data, by_user=current_user)
         except ServiceError as exc:
             flash(str(exc), "danger")
-            item = _item_or_404(item_id)  # the failed movement rolled back: read it afresh
+            item = found_or_404(inventory_service.get, item_id)  # the failed movement rolled back: read it afresh
         else:
             word = "in" if change > 0 else "out"
             flash(f"{abs(change)} {word}: {item.name} now has {movement.quantity_after}.", "success")

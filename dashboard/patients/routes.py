@@ -1,7 +1,7 @@
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from dashboard.pages import id_or_404, page_number
+from dashboard.pages import found_or_404, page_number, search_term
 from dashboard.patients.forms import PatientForm
 from dashboard.security import DESK, roles_required
 from dashboard.services import ServiceError, appointments
@@ -12,18 +12,10 @@ bp = Blueprint("patients", __name__)
 PER_PAGE = 25
 
 
-def _patient_or_404(patient_id: int):
-    id_or_404(patient_id)
-    try:
-        return patient_service.get(patient_id)
-    except LookupError:
-        abort(404)
-
-
 @bp.route("/")
 @roles_required(*DESK)
 def index():
-    q = request.args.get("q", "", type=str).strip()[:100]
+    q = search_term()
     page = page_number()
     pagination = patient_service.search(q, page=page, per_page=PER_PAGE)
     return render_template("patients/index.html", pagination=pagination, q=q)
@@ -53,7 +45,7 @@ def new():
 @bp.route("/<int:patient_id>")
 @roles_required(*DESK)
 def detail(patient_id: int):
-    patient = _patient_or_404(patient_id)
+    patient = found_or_404(patient_service.get, patient_id)
     upcoming = appointments.listing(current_user, view="upcoming", patient_id=patient.id, per_page=20)
     past = appointments.listing(current_user, view="past", patient_id=patient.id, per_page=20)
     return render_template("patients/detail.html", patient=patient, upcoming=upcoming, past=past)
@@ -62,7 +54,7 @@ def detail(patient_id: int):
 @bp.route("/<int:patient_id>/edit", methods=["GET", "POST"])
 @roles_required(*DESK)
 def edit(patient_id: int):
-    patient = _patient_or_404(patient_id)
+    patient = found_or_404(patient_service.get, patient_id)
     form = PatientForm(obj=patient)
     if form.validate_on_submit():
         try:

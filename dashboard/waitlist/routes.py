@@ -4,7 +4,7 @@ from flask_login import current_user
 from dashboard.extensions import db
 from dashboard.forms import ActionForm
 from dashboard.models import Patient, Practitioner, WaitlistEntry
-from dashboard.pages import int_or_none
+from dashboard.pages import SEARCH_LENGTH, int_or_none, search_term
 from dashboard.security import DESK, EVERYONE, practitioner_or_abort, roles_required
 from dashboard.services import ServiceError, offers, schedule, waitlist
 from dashboard.services import patients as patient_service
@@ -12,7 +12,6 @@ from dashboard.waitlist.forms import AddForm, MoveForm, UrgentForm
 
 bp = Blueprint("waitlist", __name__)
 
-SEARCH_LENGTH = 100
 MODE_LABELS = {
     offers.EVERYONE: "Everyone at once: every interested patient is emailed, first to book wins.",
     offers.ONE_AT_A_TIME: "One at a time: each new time is held for the next person in line, then passed on.",
@@ -82,7 +81,7 @@ def index():
         practitioner = practitioner_or_abort(int_or_none(request.args.get("practitioner")))
     except ServiceError as exc:
         return render_template("waitlist/none.html", message=str(exc))
-    q = request.args.get("q", "").strip()[:SEARCH_LENGTH]
+    q = search_term()
     form = AddForm(formdata=None, data={"practitioner": practitioner.id, "q": q})
     form.patient_id.data = int_or_none(request.args.get("patient"))
     return _render(practitioner, form, q)
