@@ -13,6 +13,7 @@ from dashboard.extensions import db
 from dashboard.models import EmailMessage, Invoice, InvoiceStatus, Item, Notification, Payment, StockMovement, User
 from dashboard.services import ServiceError, billing, inventory
 from dashboard.services.billing import Line
+from dashboard.services.schedule import clinic_today
 from tests.factories import make_patient
 
 
@@ -154,10 +155,11 @@ def test_two_desks_paying_the_balance_at_once_pay_it_once(app, people):
 
 
 def test_the_reminder_scan_twice_sends_once_and_skips_paid_and_void(app, people):
+    today = clinic_today()  # the service counts days in the clinic's date, not the machine's
     overdue, paid, void, recent = (invoice(people) for _ in range(4))
     for made in (overdue, paid, void):
-        made.due_on = date.today() - timedelta(days=10)
-    recent.due_on = date.today() - timedelta(days=3)
+        made.due_on = today - timedelta(days=10)
+    recent.due_on = today - timedelta(days=3)
     db.session.commit()
     billing.record_payment(paid.id, amount=Decimal("85"), method="Card", by_user=people["staff"])
     billing.void(void.id, "Mistake", by_user=people["staff"])
