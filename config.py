@@ -5,6 +5,7 @@ Every variable is documented in `.env.example`. Three classes: development
 """
 
 import os
+from email.utils import parseaddr
 from pathlib import Path
 
 from dotenv import load_dotenv
@@ -13,6 +14,9 @@ BASE_DIR = Path(__file__).resolve().parent
 load_dotenv(BASE_DIR / ".env")
 
 DEFAULT_SECRET_KEY = "dev-only-not-secret"
+# Development's sender: a domain nobody's mail server will take mail from (RFC 2606);
+# production must name the clinic's own.
+DEFAULT_SENDER = "reception@harbourside.example.org"
 
 
 def _env(name: str, default: str = "") -> str:
@@ -56,7 +60,9 @@ class Config:
     MAIL_USE_SSL = _env_bool("MAIL_USE_SSL", False)
     MAIL_USERNAME = _env("MAIL_USERNAME") or None
     MAIL_PASSWORD = _env("MAIL_PASSWORD") or None
-    MAIL_DEFAULT_SENDER = _env("MAIL_DEFAULT_SENDER", "clinic@localhost")
+    # An address alone gets CLINIC_NAME as its display name; "Name <address>" keeps its own.
+    MAIL_DEFAULT_SENDER = _env("MAIL_DEFAULT_SENDER", DEFAULT_SENDER)
+    CLINIC_REPLY_TO = _env("CLINIC_REPLY_TO")  # where patients' replies go, if not to the sender
     MAIL_TIMEOUT = _env_int("MAIL_TIMEOUT", 10)
     MAIL_EHLO_HOSTNAME = _env("MAIL_EHLO_HOSTNAME", "localhost")
     MAIL_MAX_ATTEMPTS = _env_int("MAIL_MAX_ATTEMPTS", 8)
@@ -151,6 +157,14 @@ class ProductionConfig(Config):
             raise RuntimeError(
                 "SECRET_KEY must be set to a long random value in production "
                 "(python -c 'import secrets; print(secrets.token_hex(32))')."
+            )
+        sender = parseaddr(config.get("MAIL_DEFAULT_SENDER") or "")[1]
+        domain = sender.rpartition("@")[2]
+        if sender == DEFAULT_SENDER or "." not in domain or domain.endswith((".localhost", ".invalid")):
+            raise RuntimeError(
+                "MAIL_DEFAULT_SENDER must be the clinic's own address at its own domain in production "
+                "(e.g. 'Harbourside Clinic <reception@harbourside.co.nz>'): receiving servers refuse mail "
+                "from a domain that isn't the sender's, and Message-IDs are made on it."
             )
 
 

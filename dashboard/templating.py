@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from dashboard.models import Role
 from dashboard.notify.render import inline_styles
+from dashboard.services import patients
 
 NAVIGATION = {
     Role.OWNER: [
@@ -115,4 +116,9 @@ def init_app(app: Flask) -> None:
             hour = datetime.now(clinic_zone()).hour
             return "morning" if hour < 12 else "afternoon" if hour < 18 else "evening"
 
-        return {"nav_items": nav_items, "clinic_today": clinic_today, "greeting_time": greeting_time}
+        return {
+            "nav_items": nav_items,
+            "clinic_today": clinic_today,
+            "greeting_time": greeting_time,
+            "email_reach": patients.email_reach,
+        }

@@ -34,6 +34,7 @@ class Received:
     mail_from: str
     rcpt_tos: list[str]
     raw: bytes
+    mail_options: list[str] = field(default_factory=list)
 
     @property
     def message(self) -> email.message.EmailMessage:
@@ -44,8 +45,15 @@ class Received:
 class SinkHandler:
     mode: str = "accept"  # accept | tempfail | permfail
     delay: float = 0.0
+    refused: set[str] = field(default_factory=set)  # recipients answered "550 user unknown"
     received: list[Received] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refused:
+            return f"550 5.1.1 <{address}>: Recipient address rejected: User unknown"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         if self.delay:
@@ -55,20 +63,33 @@ class SinkHandler:
         if self.mode == "permfail":
             return "550 5.1.1 Mailbox does not exist"
         with self.lock:
-            self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content))
+            self.received.append(
+                Received(
+                    envelope.mail_from,
+                    list(envelope.rcpt_tos),
+                    envelope.original_content,
+                    list(envelope.mail_options),
+                )
+            )
         return "250 2.0.0 OK"
 
 
 class SmtpSink:
-    """Start/stop an aiosmtpd server in a thread; inspect what it received."""
+    """Start/stop an aiosmtpd server in a thread; inspect what it received.
 
-    def __init__(self, port: int | None = None):
+    `smtputf8`: whether it offers SMTPUTF8 (RFC 6531), i.e. takes addresses with
+    non-ASCII local parts; aiosmtpd, like many servers, does not by default."""
+
+    def __init__(self, port: int | None = None, *, smtputf8: bool = False):
         self.port = port or free_port()
+        self.smtputf8 = smtputf8
         self.handler = SinkHandler()
         self._controller: Controller | None = None
 
     def start(self) -> "SmtpSink":
-        self._controller = Controller(self.handler, hostname="127.0.0.1", port=self.port, ready_timeout=10)
+        self._controller = Controller(
+            self.handler, hostname="127.0.0.1", port=self.port, ready_timeout=10, enable_SMTPUTF8=self.smtputf8
+        )
         self._controller.start()
         return self
 

@@ -23,6 +23,21 @@ def test_production_refuses_missing_default_or_short_secret_key(backend, key):
             "production",
             {
                 "SECRET_KEY": key,
+                "MAIL_DEFAULT_SENDER": "reception@harbourside.co.nz",
+                "SQLALCHEMY_DATABASE_URI": backend["database_url"],
+                "REDIS_URL": backend["redis_url"],
+            },
+        )
+
+
+@pytest.mark.parametrize("sender", ["", "reception@harbourside.example.org", "clinic@localhost", "Clinic <a@b>"])
+def test_production_refuses_a_sender_that_is_not_the_clinics(backend, sender):
+    with pytest.raises(RuntimeError, match="MAIL_DEFAULT_SENDER must be"):
+        create_app(
+            "production",
+            {
+                "SECRET_KEY": "x" * 64,
+                "MAIL_DEFAULT_SENDER": sender,
                 "SQLALCHEMY_DATABASE_URI": backend["database_url"],
                 "REDIS_URL": backend["redis_url"],
             },
@@ -34,6 +49,7 @@ def test_production_starts_with_a_real_secret_key(backend):
         "production",
         {
             "SECRET_KEY": "x" * 64,
+            "MAIL_DEFAULT_SENDER": "Harbourside Clinic <reception@harbourside.co.nz>",
             "SQLALCHEMY_DATABASE_URI": backend["database_url"],
             "REDIS_URL": backend["redis_url"],
         },

@@ -139,7 +139,8 @@ def test_a_patient_without_email_gets_a_written_invoice(client, auth, desk):
     assert response.status_code == 302
     invoice = db.session.scalar(select(Invoice))
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert f"Invoice {invoice.number} written; the patient has no email address." in page
+    assert f"Invoice {invoice.number} written, but No Email will get no emails: there is no email address" in page
+    assert 'data-testid="no-emails"' in page  # and the invoice's page says so too
     assert _emails("invoice") == []
 
 

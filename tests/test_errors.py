@@ -44,7 +44,12 @@ def test_seed_demo_refuses_production(backend, _schema):
 
     app = create_app(
         "production",
-        {"SECRET_KEY": "s" * 40, "SQLALCHEMY_DATABASE_URI": backend["database_url"], "REDIS_URL": backend["redis_url"]},
+        {
+            "SECRET_KEY": "s" * 40,
+            "MAIL_DEFAULT_SENDER": "reception@harbourside.co.nz",
+            "SQLALCHEMY_DATABASE_URI": backend["database_url"],
+            "REDIS_URL": backend["redis_url"],
+        },
     )
     result = app.test_cli_runner().invoke(args=["seed-demo"])
     assert result.exit_code == 1

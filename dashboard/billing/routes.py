@@ -91,10 +91,12 @@ def new():
             flash(str(exc), "danger")
         else:
             patient = invoice.patient
-            if patient.email:
+            reach = patient_service.email_reach(patient)
+            if reach.ok:
                 flash(f"Invoice {invoice.number} emailed to {patient.name}.", "success")
             else:
-                flash(f"Invoice {invoice.number} written; the patient has no email address.", "warning")
+                flash(f"Invoice {invoice.number} written, but {patient.name} will get no emails: {reach.problem}.",
+                      "warning")  # fmt: skip
             return redirect(url_for("billing.detail", invoice_id=invoice.id))
     elif form.is_submitted():
         flash(form.first_error(), "danger")

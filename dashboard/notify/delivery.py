@@ -18,6 +18,7 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 
 from flask import current_app
 from sqlalchemy import bindparam, select, update
@@ -26,11 +27,13 @@ from dashboard import queues
 from dashboard.extensions import db
 from dashboard.models import EmailMessage, EmailStatus
 from dashboard.models.base import utcnow
-from dashboard.notify import mime
+from dashboard.navigation import external_url, path_for
+from dashboard.notify import headers, in_app, mime
 
 log = logging.getLogger(__name__)
 
 DELIVER_JOB = "dashboard.jobs.email.deliver"
+GAVE_UP = "gave up after"  # how a failure that was only ever temporary starts its error
 
 
 # ----------------------------------------------------------------- enqueueing
@@ -144,7 +147,7 @@ def deliver(ids: list[int]) -> Outcome:
         recorder = Recorder(connection)
         if current_app.config["MAIL_BACKEND"] == "console":
             for message in messages:
-                log.info("email #%s (console backend)\n%s", message.id, mime.to_bytes(message).decode("ascii"))
+                log.info("email #%s (console backend)\n%s", message.id, mime.to_bytes(message).decode("utf-8"))
                 recorder.sent(message, "console", {}, message.smtp_message_id)
         else:
             _send_batch(messages, recorder)
@@ -233,24 +236,54 @@ class Prefetcher:
 class Prepared:
     message_id: str
     envelope_from: str
-    envelope_to: list[str]
+    to: list[headers.WireAddress]
+    bcc: list[headers.WireAddress]
     data: bytes
+
+    @property
+    def needs_smtputf8(self) -> bool:
+        return any(address.needs_smtputf8 for address in self.to)
 
 
 def _prepare(message: mime.Outgoing) -> Prepared | Exception:
     try:
         message_id = message.smtp_message_id or mime.new_message_id(message.id)
         data = mime.to_bytes(message, message_id)
-        return Prepared(message_id, mime.sender_address(), message.recipients + message.bcc, data)
+        return Prepared(
+            message_id,
+            headers.wire(mime.sender_address()).envelope,
+            [headers.wire(address) for address in message.recipients],
+            [headers.wire(address) for address in message.bcc],
+            data,
+        )
     except Exception as exc:  # noqa: BLE001  a broken row must not block the batch behind it
         log.exception("could not build email #%s", message.id)
         return exc
 
 
+NO_SMTPUTF8 = (
+    "The clinic's mail server can't deliver to an address with letters outside A-Z before the @ ({addresses}): "
+    "it does not offer SMTPUTF8. Ask the patient for another address, or use a mail provider that supports it."
+)
+
+
 def _send(smtp: smtplib.SMTP, prepared: Prepared) -> dict:
-    """Send one prepared message; returns the recipients the server refused (if it accepted others)."""
+    """Send one prepared message; returns the recipients the server refused (if it accepted others).
+
+    An address with a non-ASCII local part goes only to a server that offers
+    SMTPUTF8; without it the message fails for good with a reason the desk can
+    act on (a hidden copy to such an address is dropped instead)."""
+    smtp.ehlo_or_helo_if_needed()  # what the server offers is known after EHLO
+    utf8 = smtp.has_extn("smtputf8")
+    if prepared.needs_smtputf8 and not utf8:
+        raise PermanentFailure(NO_SMTPUTF8.format(addresses=", ".join(a.header for a in prepared.to)))
+    bcc = [a for a in prepared.bcc if utf8 or not a.needs_smtputf8]
+    if len(bcc) < len(prepared.bcc):
+        log.warning("hidden copies to non-ASCII addresses dropped: the server does not offer SMTPUTF8")
+    envelope = [a.envelope for a in prepared.to + bcc]
+    options = ["SMTPUTF8"] if utf8 and any(a.needs_smtputf8 for a in prepared.to + bcc) else []
     try:
-        return smtp.sendmail(prepared.envelope_from, prepared.envelope_to, prepared.data)
+        return smtp.sendmail(prepared.envelope_from, envelope, prepared.data, mail_options=options)
     except smtplib.SMTPRecipientsRefused as exc:
         if all(code >= 500 for code, _ in exc.recipients.values()):
             raise PermanentFailure(describe(exc)) from exc
@@ -331,7 +364,7 @@ class Recorder:
     def retry(self, message, error: str) -> None:
         attempts = message.attempts + 1
         if attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]:
-            self.failed(message, f"gave up after {attempts} attempts: {error}")
+            self.failed(message, f"{GAVE_UP} {attempts} attempts: {error}")
             return
         self._update(
             message.id,
@@ -349,7 +382,7 @@ class Recorder:
             message.id, status=EmailStatus.FAILED, attempts=message.attempts + 1, claimed_at=None, last_error=error
         )
         if message.kind != "delivery_failed":  # never a failure notice about a failure notice
-            _tell_owners(message, error, message.attempts + 1)
+            _tell_about_failure(message, error, message.attempts + 1)
             db.session.commit()
         self.outcome.failed.append(message.id)
 
@@ -383,27 +416,39 @@ def backoff(attempts: int) -> float:
     return delay * random.uniform(0.5, 1.0)
 
 
-def _tell_owners(message, error: str, attempts: int) -> None:
-    from types import SimpleNamespace
-
-    from dashboard import notify
-    from dashboard.navigation import external_url, path_for
-
-    link = path_for("outbox.detail", message_id=message.id)
-    notify.bell(
-        notify.owners(),
+def _tell_about_failure(message, error: str, attempts: int) -> None:
+    """The owners hear of every email that failed for good, with a link to it in the
+    outbox; when it was a patient's, the rest of the desk hears too, with a link to
+    the patient's page (where the failure shows beside their address)."""
+    failed = SimpleNamespace(subject=message.subject, recipients=message.to_addrs, error=error, attempts=attempts)
+    patient_url = external_url("patients.detail", patient_id=message.patient_id) if message.patient_id else None
+    title = f"Email not delivered: {message.subject}"
+    body = f"To {message.to_addrs}: {error}"
+    owners = in_app.owners()
+    in_app.bell(
+        owners,
         "delivery_failed",
-        f"Email not delivered: {message.subject}",
-        body=f"To {message.to_addrs}: {error}",
-        link=link,
+        title,
+        body=body,
+        link=path_for("outbox.detail", message_id=message.id),
         email_context={
-            "failed": SimpleNamespace(
-                subject=message.subject, recipients=message.to_addrs, error=error, attempts=attempts
-            ),
+            "failed": failed,
             "outbox_url": external_url("outbox.detail", message_id=message.id),
+            "patient_url": patient_url,
         },
         dedupe_key=f"delivery_failed:{message.id}",
     )
+    if message.patient_id:
+        staff = [user for user in in_app.desk() if user.id not in {owner.id for owner in owners}]
+        in_app.bell(
+            staff,
+            "delivery_failed",
+            title,
+            body=body,
+            link=path_for("patients.detail", patient_id=message.patient_id),
+            email_context={"failed": failed, "patient_url": patient_url},
+            dedupe_key=f"delivery_failed:{message.id}",
+        )
 
 
 def _wake_up_for_retries(ids: list[int]) -> None:

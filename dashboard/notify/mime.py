@@ -2,8 +2,9 @@
 
 The delivery job reads each batch once into `Outgoing` values (no ORM
 objects to expire and reload between per-message commits) and writes each
-MIME message straight to bytes. Every header value is checked for line
-breaks, so nothing a patient typed can add a header.
+MIME message straight to bytes. Header values are encoded by
+`dashboard.notify.headers`, which refuses line breaks in what it is given, so
+nothing a patient typed can add a header.
 """
 
 import binascii
@@ -11,15 +12,17 @@ import functools
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
-from email.header import Header
-from email.utils import formataddr, formatdate, make_msgid, parseaddr
+from email.utils import format_datetime, make_msgid, parseaddr
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import select
 
 from dashboard.extensions import db
 from dashboard.models import EmailAttachment, EmailMessage
+from dashboard.models.base import utcnow
 from dashboard.models.outbox import AddressLists
+from dashboard.notify import headers, recipients
 from dashboard.notify.recipients import reject_line_breaks
 
 
@@ -40,6 +43,7 @@ class Outgoing(AddressLists):
     to_addrs: str
     bcc_addrs: str
     attempts: int
+    patient_id: int | None = None
     smtp_message_id: str | None = None
     list_unsubscribe: str | None = None
     attachments: list[OutgoingAttachment] = field(default_factory=list)
@@ -72,34 +76,78 @@ def _parsed(address: str) -> tuple[str, str]:
     return parseaddr(address)
 
 
-@functools.lru_cache(maxsize=8)
-def _from_header(address: str) -> str:
-    name, addr = parseaddr(address)
-    return formataddr((name, addr), charset="utf-8") if name else addr
+def from_header() -> str:
+    """The sender with a display name: MAIL_DEFAULT_SENDER's own, else the clinic's name."""
+    name, address = _parsed(sender())
+    return headers.mailbox(name or current_app.config["CLINIC_NAME"], address, len("From: "))
+
+
+def reply_to() -> str | None:
+    address = recipients.normalise(current_app.config.get("CLINIC_REPLY_TO"))
+    return headers.mailbox("", address) if address else None
+
+
+def message_id_domain() -> str:
+    """The sender's domain, which is where replies and bounces go; never "localhost"."""
+    domain = headers.ascii_domain(sender_address()) if "@" in sender_address() else ""
+    if "." in domain and domain != "localhost":
+        return domain
+    return f"{_slug(current_app.config['CLINIC_NAME'])}.invalid"  # RFC 2606: a name nobody owns
+
+
+def _slug(name: str) -> str:
+    return "".join(c if c.isascii() and c.isalnum() else "-" for c in name.lower()).strip("-") or "clinic"
 
 
 def new_message_id(message_id: int | None = None) -> str:
-    domain = sender_address().rpartition("@")[2] or "localhost"
-    return make_msgid(idstring=f"outbox{message_id}" if message_id else "outbox", domain=domain)
+    return make_msgid(idstring=f"outbox{message_id}" if message_id else "outbox", domain=message_id_domain())
 
 
-def headers(message, message_id: str | None = None) -> list[tuple[str, str]]:
-    """The top-level headers, every value checked for line breaks (no header injection)."""
-    subject = reject_line_breaks(message.subject, "subject")
+def display_headers(message) -> list[tuple[str, str]]:
+    """The top-level headers as a person reads them (decoded), for the outbox page.
+    Never raises: it shows any row, whatever its status or content."""
+    name, address = _parsed(sender())
     values = [
-        ("From", _from_header(sender())),
+        ("From", f"{name or current_app.config['CLINIC_NAME']} <{address}>"),
         ("To", ", ".join(message.recipients)),
-        ("Subject", subject if subject.isascii() else Header(subject, "utf-8").encode()),
-        ("Date", formatdate(localtime=False)),
-        ("Message-ID", message_id or message.smtp_message_id or new_message_id(message.id)),
-        ("MIME-Version", "1.0"),
+        ("Reply-To", recipients.normalise(current_app.config.get("CLINIC_REPLY_TO")) or ""),
+        ("Subject", message.subject),
+        ("Message-ID", message.smtp_message_id or ""),
     ]
     if message.list_unsubscribe:
         values += [
             ("List-Unsubscribe", f"<{message.list_unsubscribe}>"),
             ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
         ]
-    return [(header, reject_line_breaks(value, header)) for header, value in values]
+    return [(header, value) for header, value in values if value]
+
+
+def wire_headers(message, message_id: str | None = None) -> list[tuple[str, str]]:
+    """The top-level headers as they go on the wire. Every raw value is checked for
+    line breaks before it is encoded (no header injection); the folds the encoding
+    makes are the only line breaks in the result."""
+    values = [
+        ("From", from_header()),
+        ("To", ", ".join(headers.wire(address).header for address in message.recipients)),
+    ]
+    if reply := reply_to():
+        values.append(("Reply-To", reply))
+    values += [
+        ("Subject", headers.unstructured("Subject", message.subject)),
+        ("Date", format_datetime(utcnow().astimezone(ZoneInfo(current_app.config["CLINIC_TIMEZONE"])))),
+        ("Message-ID", reject_line_breaks(message_id or message.smtp_message_id or new_message_id(message.id))),
+        ("MIME-Version", "1.0"),
+    ]
+    if message.list_unsubscribe:
+        values += [
+            ("List-Unsubscribe", f"<{reject_line_breaks(message.list_unsubscribe, 'List-Unsubscribe')}>"),
+            ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
+        ]
+    return values
+
+
+def needs_smtputf8(addresses: list[str]) -> bool:
+    return any(headers.wire(address).needs_smtputf8 for address in addresses)
 
 
 def to_bytes(message, message_id: str | None = None) -> bytes:
@@ -127,8 +175,11 @@ def to_bytes(message, message_id: str | None = None) -> bytes:
             parts += [f"--{mixed}", *_base64_part(attachment)]
         parts.append(f"--{mixed}--")
         body = parts
-    head = [f"{header}: {value}" for header, value in headers(message, message_id)]
-    return "\r\n".join(head + body + [""]).encode("ascii")
+    head = [f"{header}: {value}" for header, value in wire_headers(message, message_id)]
+    # Only an address with a non-ASCII local part puts UTF-8 in a header, and only a
+    # server offering SMTPUTF8 is given such a message (see delivery._send).
+    encoding = "utf-8" if needs_smtputf8(message.recipients) else "ascii"
+    return "\r\n".join(head + body + [""]).encode(encoding)
 
 
 def _qp_part(content_type: str, content: str) -> list[str]:

@@ -46,10 +46,19 @@ def render_email(kind: str, context: dict) -> Rendered:
     spec = get(kind)
     templates = email_templates(current_app)
     context = {"clinic": clinic_context(), "kind": spec, **context}
-    subject = " ".join(templates.subject(kind).render(context).split())  # one line, no CR/LF
+    subject = one_line(templates.subject(kind).render(context))
     html = templates.env.get_template(f"emails/{kind}.html").render(context, subject=subject)
     text = templates.env.get_template(f"emails/{kind}.txt").render(context, subject=subject)
     return Rendered(subject=subject, html=html, text=text.strip() + "\n")
+
+
+SUBJECT_LENGTH = 300  # the outbox's column
+
+
+def one_line(text: str) -> str:
+    """A subject: whitespace runs (CR and LF among them) become one space, and it fits its column."""
+    line = " ".join(text.split())
+    return line if len(line) <= SUBJECT_LENGTH else line[: SUBJECT_LENGTH - 1].rstrip() + "…"
 
 
 def render_emails(kind: str, contexts: Iterable[dict]) -> list[Rendered]:
@@ -105,12 +114,15 @@ class EmailTemplates:
             extensions=list(pages.extensions),
         )
         self.env.filters.update(pages.filters)
+        # A subject is plain text: it is escaped once, where HTML shows it (<title>,
+        # the outbox page), never when it is made.
+        self.plain = self.env.overlay(autoescape=False)
         self._subjects: dict[str, Template] = {}
         self._css: dict[str, str] = {}
 
     def subject(self, kind: str) -> Template:
         if kind not in self._subjects:
-            self._subjects[kind] = self.env.from_string(get(kind).subject)
+            self._subjects[kind] = self.plain.from_string(get(kind).subject)
         return self._subjects[kind]
 
     def content_css(self, colour: str) -> str:

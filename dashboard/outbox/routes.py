@@ -41,7 +41,7 @@ def index():
 @roles_required(*OWNER)
 def detail(message_id: int):
     message = db.get_or_404(EmailMessage, message_id)
-    headers = mime.headers(message)
+    headers = mime.display_headers(message)
     return render_template("outbox/detail.html", message=message, headers=headers, action_form=ActionForm())
 
 

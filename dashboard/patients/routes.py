@@ -48,7 +48,8 @@ def detail(patient_id: int):
     patient = found_or_404(patient_service.get, patient_id)
     upcoming = appointments.listing(current_user, view="upcoming", patient_id=patient.id, per_page=20)
     past = appointments.listing(current_user, view="past", patient_id=patient.id, per_page=20)
-    return render_template("patients/detail.html", patient=patient, upcoming=upcoming, past=past)
+    emails = patient_service.recent_emails(patient.id)
+    return render_template("patients/detail.html", patient=patient, upcoming=upcoming, past=past, emails=emails)
 
 
 @bp.route("/<int:patient_id>/edit", methods=["GET", "POST"])

@@ -1,10 +1,14 @@
 """Finding, adding and editing patients (they never log in; the desk keeps their details)."""
 
+from dataclasses import dataclass
+
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
 
 from dashboard.extensions import db
-from dashboard.models import Patient
+from dashboard.models import EmailMessage, EmailStatus, Patient
+from dashboard.notify import recipients
+from dashboard.notify.delivery import GAVE_UP
 from dashboard.services import ServiceError
 from dashboard.services.search import containing
 
@@ -86,3 +90,53 @@ def update(
         setattr(patient, key, value)
     db.session.commit()
     return patient
+
+
+# ------------------------------------------------------------------ can we reach them by email?
+
+
+@dataclass(frozen=True)
+class Reach:
+    """Whether the patient's emails can reach them, and if not, why (for the desk to read)."""
+
+    problem: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+
+def email_reach(patient: Patient) -> Reach:
+    """No address, one that isn't valid, or the last email to it failed for good: this
+    patient will get no emails until someone changes it (two indexed lookups at most)."""
+    if not patient.email:
+        return Reach("there is no email address on file")
+    address = recipients.normalise(patient.email)
+    if address is None:
+        return Reach(f"{patient.email} is not a valid email address")
+    last = db.session.execute(
+        select(EmailMessage.status, EmailMessage.last_error)
+        .where(
+            EmailMessage.patient_id == patient.id,
+            EmailMessage.to_addrs == address,
+            EmailMessage.status.in_([EmailStatus.SENT, EmailStatus.FAILED]),
+        )
+        .order_by(EmailMessage.id.desc())
+        .limit(1)
+    ).first()
+    # A server that was down until the retries ran out says nothing about the address.
+    if last is not None and last.status == EmailStatus.FAILED and not (last.last_error or "").startswith(GAVE_UP):
+        return Reach(f"the last email to {address} could not be delivered: {last.last_error}")
+    return Reach()
+
+
+def recent_emails(patient_id: int, *, limit: int = 10) -> list[EmailMessage]:
+    """The latest emails written for the patient, newest first."""
+    return list(
+        db.session.scalars(
+            select(EmailMessage)
+            .where(EmailMessage.patient_id == patient_id)
+            .order_by(EmailMessage.id.desc())
+            .limit(limit)
+        )
+    )
