@@ -4,6 +4,10 @@
 `audience` says who receives it: a patient, or staff (who may choose per
 kind whether they also want it by email). `optional` emails are the ones a
 patient may unsubscribe from; `calendar` ones carry an .ics attachment.
+`personal` names the context objects that are each recipient's own (read
+attribute by attribute: their name), so that a batch to many recipients is
+rendered once and filled in for each (dashboard.notify.batch; strings that
+differ between recipients, such as their links, need no naming).
 """
 
 from dataclasses import dataclass
@@ -17,6 +21,7 @@ class Kind:
     audience: str  # "patient" | "staff"
     optional: bool = False
     calendar: bool = False
+    personal: tuple[str, ...] = ("patient",)
 
 
 KINDS = {

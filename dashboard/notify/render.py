@@ -8,10 +8,13 @@ Dates are shown in the clinic's time zone through the same filters the pages
 use.
 """
 
+import logging
+import re
 import secrets
 from collections.abc import Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from html import unescape
 from types import SimpleNamespace
 
 import css_inline
@@ -19,7 +22,10 @@ from flask import Flask, current_app
 from jinja2 import Environment, Template
 from markupsafe import Markup
 
+from dashboard.notify import batch
 from dashboard.notify.kinds import get
+
+log = logging.getLogger(__name__)
 
 CONTENT_CSS = "emails/_content.css"
 
@@ -42,14 +48,24 @@ def clinic_context() -> SimpleNamespace:
     )
 
 
-def render_email(kind: str, context: dict) -> Rendered:
-    spec = get(kind)
+def _render(kind: str, context: dict, recording: batch.Recording | None = None) -> tuple[str, str, str]:
+    """Subject, HTML and text of one email, as Jinja makes them; with a `recording`, the
+    skeleton of a batch (the subject left as it is, the body given a stand-in for it)."""
     templates = email_templates(current_app)
-    context = {"clinic": clinic_context(), "kind": spec, **context}
-    subject = one_line(templates.subject(kind).render(context))
-    html = templates.env.get_template(f"emails/{kind}.html").render(context, subject=subject)
-    text = templates.env.get_template(f"emails/{kind}.txt").render(context, subject=subject)
-    return Rendered(subject=subject, html=html, text=text.strip() + "\n")
+    context = {"clinic": clinic_context(), "kind": get(kind), **context}
+    subject = templates.subject(kind).render(context)
+    shown = one_line(subject) if recording is None else batch.Stand(recording, batch.SUBJECT)
+    html = templates.env.get_template(f"emails/{kind}.html").render(context, subject=shown)
+    text = templates.env.get_template(f"emails/{kind}.txt").render(context, subject=shown)
+    return subject, html, text
+
+
+def _finished(subject: str, html: str, text: str) -> Rendered:
+    return Rendered(subject=one_line(subject), html=html, text=text.strip() + "\n")
+
+
+def render_email(kind: str, context: dict) -> Rendered:
+    return _finished(*_render(kind, context))
 
 
 SUBJECT_LENGTH = 300  # the outbox's column
@@ -62,21 +78,85 @@ def one_line(text: str) -> str:
 
 
 def render_emails(kind: str, contexts: Iterable[dict]) -> list[Rendered]:
-    """Render many emails of one kind: as render_email, but the CSS inlining of all
-    of them is done at the end in one call, which css_inline spreads over the cores."""
+    """Render many emails of one kind, each as render_email would, but faster.
+
+    Recipients whose emails differ only in their own values (a fan-out: the same
+    times, each their own name and links) share one rendering, filled in per
+    recipient (see `dashboard.notify.batch`); the CSS inlining of everything
+    rendered is done at the end in one call, which css_inline spreads over the cores."""
+    contexts = list(contexts)
+    results: list[Rendered | None] = [None] * len(contexts)
     held = _Held()
     reset = _held.set(held)
     try:
-        rendered = [(render_email(kind, context), len(held.fragments)) for context in contexts]
+        full: dict[int, tuple[str, str, str]] = {}
+        skeletons: list[tuple[batch.Recording, tuple[str, str, str], list[int]]] = []
+        for group in batch.plan(contexts, get(kind).personal):
+            if len(group.indices) < batch.MIN_GROUP:
+                full.update((i, _render(kind, contexts[i])) for i in group.indices)
+                continue
+            try:
+                made = _skeletons(kind, contexts, group)
+            except batch.Refused:
+                log.debug("%s: a template uses a recipient's value beyond printing it; rendered one by one", kind)
+                full.update((i, _render(kind, contexts[i])) for i in group.indices)
+                continue
+            skeletons += made
+            full.update((indices[0], _render(kind, contexts[indices[0]])) for _, _, indices in made)
     finally:
         _held.reset(reset)
-    inlined = css_inline.inline_many_fragments(held.fragments, held.css)
-    first = 0
-    for email, end in rendered:
-        for index in range(first, end):
-            email.html = email.html.replace(held.placeholder(index), inlined[index], 1)
-        first = end
-    return [email for email, _ in rendered]
+    inline = held.inliner()
+
+    for index, (subject, html, text) in full.items():
+        results[index] = _finished(subject, inline(html), text)
+    again = []
+    for recording, (subject, html, text), indices in skeletons:
+        skeleton = batch.Skeleton(recording, subject, inline(html), text)
+        if not (
+            skeleton.placed() and _same(_finished(*skeleton.fill(recording.source, one_line)), results[indices[0]])
+        ):
+            log.warning("%s: a shared rendering differed from the full one; rendered one by one", kind)
+            again += indices[1:]
+            continue
+        for index in indices[1:]:
+            results[index] = _finished(*skeleton.fill(contexts[index], one_line))
+    if again:
+        for index, rendered in zip(again, render_emails_in_full(kind, [contexts[i] for i in again]), strict=True):
+            results[index] = rendered
+    return results
+
+
+def _skeletons(kind: str, contexts: list[dict], group: batch.Group):
+    """One skeleton per way the group's recipients answer the templates' truth tests."""
+    made: list[tuple[batch.Recording, tuple[str, str, str], list[int]]] = []
+    for index in group.indices:
+        context = contexts[index]
+        for recording, _, indices in made:
+            if recording.matches(context):
+                indices.append(index)
+                break
+        else:
+            recording = batch.Recording(context)
+            rendered = _render(kind, batch.stand_ins(context, group.personal, recording), recording)
+            made.append((recording, rendered, [index]))
+    return made
+
+
+def _same(ours: Rendered, full: Rendered) -> bool:
+    """The same email to a reader: css_inline writes some characters its own way (e.g. ' for &#39;)."""
+    return (ours.subject, ours.text, unescape(ours.html)) == (full.subject, full.text, unescape(full.html))
+
+
+def render_emails_in_full(kind: str, contexts: list[dict]) -> list[Rendered]:
+    """Every email rendered on its own, the CSS of all of them inlined in one call."""
+    held = _Held()
+    reset = _held.set(held)
+    try:
+        rendered = [_render(kind, context) for context in contexts]
+    finally:
+        _held.reset(reset)
+    inline = held.inliner()
+    return [_finished(subject, inline(html), text) for subject, html, text in rendered]
 
 
 @dataclass
@@ -94,6 +174,12 @@ class _Held:
 
     def placeholder(self, index: int) -> str:
         return f"<!--inline:{self.token}:{index}-->"
+
+    def inliner(self):
+        """Inline every held fragment in one call; returns what puts them back into a page."""
+        inlined = css_inline.inline_many_fragments(self.fragments, self.css) if self.fragments else []
+        pattern = re.compile(f"<!--inline:{self.token}:(\\d+)-->")
+        return lambda html: pattern.sub(lambda match: inlined[int(match[1])], html)
 
 
 _held: ContextVar[_Held | None] = ContextVar("email_inlining_held", default=None)
