@@ -89,14 +89,17 @@ def reply_to() -> str | None:
 
 def message_id_domain() -> str:
     """The sender's domain, which is where replies and bounces go; never "localhost"."""
-    domain = headers.ascii_domain(sender_address()) if "@" in sender_address() else ""
+    return _message_id_domain(sender(), current_app.config["CLINIC_NAME"])
+
+
+@functools.lru_cache(maxsize=8)
+def _message_id_domain(sender: str, clinic_name: str) -> str:
+    address = parseaddr(sender)[1]
+    domain = headers.ascii_domain(address) if "@" in address else ""
     if "." in domain and domain != "localhost":
         return domain
-    return f"{_slug(current_app.config['CLINIC_NAME'])}.invalid"  # RFC 2606: a name nobody owns
-
-
-def _slug(name: str) -> str:
-    return "".join(c if c.isascii() and c.isalnum() else "-" for c in name.lower()).strip("-") or "clinic"
+    slug = "".join(c if c.isascii() and c.isalnum() else "-" for c in clinic_name.lower()).strip("-")
+    return f"{slug or 'clinic'}.invalid"  # RFC 2606: a name nobody owns
 
 
 def new_message_id(message_id: int | None = None) -> str:
