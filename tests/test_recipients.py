@@ -9,9 +9,10 @@ from dashboard.notify.recipients import normalise
 
 LOCALS = ["aroha", "Aroha.Ngatiwai", "o'brien", "a+tag", "x" * 64, "x" * 65, ".dot", "dot.", "two..dots", "",
           "josé", "用户", "a b", '"quoted"', "a@b", "tilde~!#$%&*=?^_`{|}-", "ZOË"]  # fmt: skip
-DOMAINS = ["patients.example.org", "PATIENTS.Example.ORG", "whānau.example.org", "例子.广告", "localhost", "-bad.org",
-           "bad-.org", "a" * 64 + ".org", "x.y", "sub.domain.co.nz", "123.456", "[127.0.0.1]", "example", "ex_ample.org",
-           "xn--whnau-gwa.example.org", "a." + "b" * 63 + "." + "c" * 63 + "." + "d" * 63 + ".org"]  # fmt: skip
+DOMAINS = ["patients.example.org", "PATIENTS.Example.ORG", "whānau.example.org", "例子.广告", "localhost",
+           "-bad.org", "bad-.org", "a" * 64 + ".org", "x.y", "sub.domain.co.nz", "123.456", "[127.0.0.1]", "example",
+           "ex_ample.org", "xn--whnau-gwa.example.org",
+           "a." + "b" * 63 + "." + "c" * 63 + "." + "d" * 63 + ".org"]  # fmt: skip
 
 
 def library(address: str) -> str | None:
