@@ -112,3 +112,19 @@ def test_email_fits_the_screen_without_sideways_scroll(app, viewer, kind, width)
     layout = page.evaluate(OVERFLOW)
     assert layout["scrollWidth"] <= layout["clientWidth"], f"{kind} scrolls sideways at {width}px: {layout}"
     assert not layout["past"], f"{kind} at {width}px: " + "; ".join(layout["past"])
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_preheader_is_hidden_but_not_by_the_background_colour(app, viewer, kind):
+    """The inbox's preview line stays out of the email itself; spam filters count text in
+    the background's colour as hidden text (SpamAssassin's HTML_FONT_LOW_CONTRAST)."""
+    page = viewer(320)
+    page.set_content(render_email(kind, sample_context(kind)).html)
+
+    preheader = page.locator("body > div").first
+    assert preheader.text_content().strip(), "no preheader"
+    assert not preheader.is_visible()
+    colour, background = preheader.evaluate(
+        "(el) => [getComputedStyle(el).color, getComputedStyle(document.body).backgroundColor]"
+    )
+    assert colour != background
