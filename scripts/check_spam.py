@@ -44,9 +44,8 @@ class Result:
     rules: list[Rule]
 
 
-def write_previews(folder: Path) -> list[Path]:
+def write_previews(folder: Path, scratch: Path) -> list[Path]:
     """The samples of every kind, as the app renders them, in `folder`."""
-    scratch = folder / "instance"
     env = dict(
         os.environ,
         DASHBOARD_INSTANCE_PATH=str(scratch),
@@ -90,9 +89,8 @@ def main() -> int:
         return 2
 
     with tempfile.TemporaryDirectory(prefix="check-spam-") as scratch:
-        folder = args.out or Path(scratch)
-        folder.mkdir(parents=True, exist_ok=True)
-        emails = write_previews(folder)
+        folder = args.out or Path(scratch) / "emails"
+        emails = write_previews(folder, Path(scratch) / "instance")
         with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
             results = list(pool.map(score, emails))
 
