@@ -43,6 +43,22 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+def dev_server() -> tuple[str, str]:
+    """The host and port `make run` serves the web process on: HOST and PORT."""
+    return _env("HOST") or "127.0.0.1", _env("PORT") or "5000"
+
+
+def served_url(host: str, port: str) -> str:
+    """The address a browser on this machine reaches a server bound to `host`:`port` at."""
+    if host == "0.0.0.0":  # every IPv4 interface, loopback among them
+        host = "127.0.0.1"
+    elif host == "::":
+        host = "::1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
 class Config:
     SECRET_KEY = _env("SECRET_KEY", DEFAULT_SECRET_KEY)
 
@@ -75,8 +91,10 @@ class Config:
     OUTBOX_SWEEP_LIMIT = _env_int("OUTBOX_SWEEP_LIMIT", 20000)
     ADMIN_NOTIFICATION_EMAILS = _env("ADMIN_NOTIFICATION_EMAILS")
 
-    # The address patients and staff reach the site at, for links in emails.
-    BASE_URL = _env("BASE_URL", "http://127.0.0.1:5000")
+    # The address patients and staff reach the site at, for links in emails. Unset: where
+    # `make run` serves (HOST, PORT), so `PORT=8000 make run` links to :8000 from web,
+    # worker and cron alike (each reads the same environment).
+    BASE_URL = _env("BASE_URL") or served_url(*dev_server())
 
     CLINIC_NAME = _env("CLINIC_NAME", "Harbourside Clinic")
     CLINIC_ADDRESS = _env("CLINIC_ADDRESS", "12 Quay Street, Auckland 1010")

@@ -2,7 +2,10 @@
 
 Run by `make run`. Migrates the database, loads the demo clinic the first
 time, starts the embedded Redis (when REDIS_URL is unset), then the three
-processes, and prints where to log in. Ctrl-C stops all of them cleanly.
+processes, and prints where to log in. The web process serves on HOST and
+PORT; unless BASE_URL is set, links in emails point there too, and the three
+processes are handed the one BASE_URL (workers and cron write emails as well).
+Ctrl-C stops all of them cleanly.
 """
 
 import os
@@ -17,6 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from config import dev_server, served_url  # noqa: E402
 from dashboard import create_app, redis_server  # noqa: E402
 from dashboard.services.demo import STAFF  # noqa: E402
 
@@ -41,11 +45,12 @@ def wait_until_serving(url: str, web: subprocess.Popen, timeout: float = 30.0) -
 
 
 def main() -> int:
-    host = os.environ.get("HOST", "127.0.0.1")
-    port = os.environ.get("PORT", "5000")
+    host, port = dev_server()
+    address = served_url(host, port)
     app = create_app()  # starts the embedded Redis when REDIS_URL is unset
     started_redis = not os.environ.get("REDIS_URL")
-    env = dict(os.environ, REDIS_URL=app.config["REDIS_URL"], PYTHONUNBUFFERED="1")
+    base_url = app.config["BASE_URL"]
+    env = dict(os.environ, REDIS_URL=app.config["REDIS_URL"], BASE_URL=base_url, PYTHONUNBUFFERED="1")
 
     flask("db", "upgrade", env=env)
     flask("seed-demo", "--if-empty", env=env)
@@ -57,15 +62,16 @@ def main() -> int:
     }
     processes = {name: subprocess.Popen(cmd, cwd=ROOT, env=env) for name, cmd in commands.items()}
 
-    if not wait_until_serving(f"http://{host}:{port}/healthz", processes["web"]):
+    if not wait_until_serving(f"{address}/healthz", processes["web"]):
         print("The web process did not come up; see its output above.", flush=True)
 
     password = app.config["DEMO_PASSWORD"]
     logins = "\n".join(f"    {username:<12} {role.label:<13} {name}" for username, name, role, *_ in STAFF)
     print(
-        f"\n  {app.config['CLINIC_NAME']} is running at http://{host}:{port}/\n"
+        f"\n  {app.config['CLINIC_NAME']} is running at {address}/\n"
         f"  Demo logins (password: {password}):\n{logins}\n"
         f"  Database: {app.config['SQLALCHEMY_DATABASE_URI']}\n  Redis:    {app.config['REDIS_URL']}\n"
+        f"  Links in emails: {base_url}\n"
         "  Press Ctrl-C to stop web, worker and cron.\n",
         flush=True,
     )
