@@ -7,6 +7,7 @@ Every variable is documented in `.env.example`. Three classes: development
 import os
 from email.utils import parseaddr
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from dotenv import load_dotenv
 
@@ -183,6 +184,13 @@ class ProductionConfig(Config):
                 "MAIL_DEFAULT_SENDER must be the clinic's own address at its own domain in production "
                 "(e.g. 'Harbourside Clinic <reception@harbourside.co.nz>'): receiving servers refuse mail "
                 "from a domain that isn't the sender's, and Message-IDs are made on it."
+            )
+        host = urlsplit(config.get("BASE_URL") or "").hostname or ""
+        if host in ("", "localhost", "::1") or host.startswith("127."):
+            raise RuntimeError(
+                "BASE_URL must be the clinic's public address in production "
+                "(e.g. https://dashboard.harbourside.co.nz): every link in every email is made on it, "
+                "and patients can't open 127.0.0.1."
             )
 
 

@@ -24,6 +24,7 @@ def test_production_refuses_missing_default_or_short_secret_key(backend, key):
             {
                 "SECRET_KEY": key,
                 "MAIL_DEFAULT_SENDER": "reception@harbourside.co.nz",
+                "BASE_URL": "https://dashboard.harbourside.co.nz",
                 "SQLALCHEMY_DATABASE_URI": backend["database_url"],
                 "REDIS_URL": backend["redis_url"],
             },
@@ -38,6 +39,22 @@ def test_production_refuses_a_sender_that_is_not_the_clinics(backend, sender):
             {
                 "SECRET_KEY": "x" * 64,
                 "MAIL_DEFAULT_SENDER": sender,
+                "BASE_URL": "https://dashboard.harbourside.co.nz",
+                "SQLALCHEMY_DATABASE_URI": backend["database_url"],
+                "REDIS_URL": backend["redis_url"],
+            },
+        )
+
+
+@pytest.mark.parametrize("base_url", ["", "http://127.0.0.1:5000", "http://localhost:8000", "http://[::1]:5000"])
+def test_production_refuses_links_to_this_machine(backend, base_url):
+    with pytest.raises(RuntimeError, match="BASE_URL must be"):
+        create_app(
+            "production",
+            {
+                "SECRET_KEY": "x" * 64,
+                "MAIL_DEFAULT_SENDER": "reception@harbourside.co.nz",
+                "BASE_URL": base_url,
                 "SQLALCHEMY_DATABASE_URI": backend["database_url"],
                 "REDIS_URL": backend["redis_url"],
             },
@@ -50,6 +67,7 @@ def test_production_starts_with_a_real_secret_key(backend):
         {
             "SECRET_KEY": "x" * 64,
             "MAIL_DEFAULT_SENDER": "Harbourside Clinic <reception@harbourside.co.nz>",
+            "BASE_URL": "https://dashboard.harbourside.co.nz",
             "SQLALCHEMY_DATABASE_URI": backend["database_url"],
             "REDIS_URL": backend["redis_url"],
         },

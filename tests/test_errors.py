@@ -47,6 +47,7 @@ def test_seed_demo_refuses_production(backend, _schema):
         {
             "SECRET_KEY": "s" * 40,
             "MAIL_DEFAULT_SENDER": "reception@harbourside.co.nz",
+            "BASE_URL": "https://dashboard.harbourside.co.nz",
             "SQLALCHEMY_DATABASE_URI": backend["database_url"],
             "REDIS_URL": backend["redis_url"],
         },
