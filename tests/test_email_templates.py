@@ -41,7 +41,7 @@ OPTIONAL_KEYS = [
     "recipient_name",
     "reason",
     "cancelled_by",
-    "hours_ahead",
+    "written_at",
     "days_overdue",
     "old_starts_at",
 ]

@@ -17,6 +17,8 @@ BASE_URL = "https://clinic.example.org"
 
 # 2026-03-03 20:30 UTC is Wednesday 4 March 2026, 9:30 am in Auckland.
 APPOINTMENT_START = datetime(2026, 3, 3, 20, 30, tzinfo=UTC)
+# The 24-hour reminder's scan: Tuesday 3 March 2026, 9:05 am in Auckland ("tomorrow at 9:30 am").
+REMINDER_WRITTEN_AT = datetime(2026, 3, 2, 20, 5, tzinfo=UTC)
 
 
 def _patient() -> NS:
@@ -84,7 +86,7 @@ def appointment_reminder() -> dict:
     return {
         "patient": _patient(),
         "appointment": _appointment(),
-        "hours_ahead": 24,
+        "written_at": REMINDER_WRITTEN_AT,
         "reschedule_url": f"{BASE_URL}/p/reschedule/sample-token",
         "cancel_url": f"{BASE_URL}/p/cancel/sample-token",
         "unsubscribe_url": f"{BASE_URL}/p/unsubscribe/sample-token",
