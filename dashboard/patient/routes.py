@@ -404,11 +404,14 @@ def cancel(token: str):
             if found.status == AppointmentStatus.CANCELLED:  # cancelled a moment ago, by them or the clinic
                 return _already_cancelled(found)
             raise Refusal(409, "We couldn't cancel this appointment", str(error), **_summary(found)) from None
+        again = found.practitioner.active
         return notice(
             200,
             "Your appointment is cancelled",
-            "We've emailed you to confirm. If you'd like another time, please call us.",
+            "We've emailed you to confirm. If you'd like another time, "
+            + ("book one below or call us." if again else "please call us."),
             appointment=found,
+            links=[(_availability_url(found.patient_id, found.practitioner_id), "Book again")] if again else [],
         )
     return render_template(
         "patient/cancel.html", appointment=found, form=form, manage_url=_manage_url(found)

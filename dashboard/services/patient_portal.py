@@ -5,7 +5,7 @@ checks that the rows exist and belong together (an appointment of another
 patient is as missing as one that doesn't exist). Booking, confirming,
 cancelling and moving go through the offers and appointments services; this
 module adds the patient's side: their page, their email preferences, and
-telling the desk when a patient acts.
+telling the desk and the practitioner when a patient acts.
 """
 
 from dataclasses import dataclass, field
@@ -259,8 +259,9 @@ def unsubscribe(patient_id: int, kind_name: str) -> bool:
 
 
 def _tell_desk(appointment: Appointment, title: str) -> None:
+    """The desk's bell, and the practitioner's: it is their day that changes."""
     notify.bell(
-        notify.desk(),
+        notify.desk_and(appointment.practitioner),
         "patient_action",
         title,
         link=path_for("appointments.detail", appointment_id=appointment.id),
@@ -269,16 +270,20 @@ def _tell_desk(appointment: Appointment, title: str) -> None:
 
 
 def cancel(appointment: Appointment, reason: str) -> Appointment:
-    """The patient cancels from their link; the desk's bell rings. ServiceError if it can't be cancelled."""
+    """The patient cancels from their link; the desk's and the practitioner's bells ring.
+    ServiceError if it can't be cancelled."""
     reason = (reason or "").strip()
     name = appointment.patient.name
-    done = appointments.cancel(appointment.id, by_user=None, reason=reason, cancelled_by=f"{name} (online)")
+    done = appointments.cancel(
+        appointment.id, by_user=None, reason=reason, cancelled_by=f"{name} (online)", by_patient=True
+    )
     _tell_desk(done, f"{name} cancelled online: {reason}")
     return done
 
 
 def ask_to_move(appointment: Appointment, note: str) -> RescheduleRequest:
-    """The patient asks for another time; the desk's bell rings. ServiceError if one is already waiting."""
+    """The patient asks for another time; the desk's and the practitioner's bells ring.
+    ServiceError if one is already waiting."""
     request = appointments.request_reschedule(appointment.id, note=note, by_user=None, source="link")
     note = request.note
     name = appointment.patient.name
