@@ -2,7 +2,8 @@
 
 Run by `make run`. Migrates the database, loads the demo clinic the first
 time, starts the embedded Redis (when REDIS_URL is unset), then the three
-processes, and prints where to log in. Ctrl-C stops all of them cleanly.
+processes (with the demo's payment instructions, unless .env or the shell
+sets them), and prints where to log in. Ctrl-C stops all of them cleanly.
 """
 
 import os
@@ -18,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from dashboard import create_app, redis_server  # noqa: E402
-from dashboard.services.demo import STAFF  # noqa: E402
+from dashboard.services.demo import STAFF, demo_environment  # noqa: E402
 
 PYTHON = sys.executable
 
@@ -45,7 +46,8 @@ def main() -> int:
     port = os.environ.get("PORT", "5000")
     app = create_app()  # starts the embedded Redis when REDIS_URL is unset
     started_redis = not os.environ.get("REDIS_URL")
-    env = dict(os.environ, REDIS_URL=app.config["REDIS_URL"], PYTHONUNBUFFERED="1")
+    # os.environ has .env in it by now (config loads it): a clinic's own settings win over the demo's.
+    env = demo_environment(dict(os.environ, REDIS_URL=app.config["REDIS_URL"], PYTHONUNBUFFERED="1"))
 
     flask("db", "upgrade", env=env)
     flask("seed-demo", "--if-empty", env=env)
