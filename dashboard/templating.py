@@ -145,6 +145,12 @@ def in_units(count: int | Decimal, unit: str | None) -> str:
     return f"{count} {unit}"
 
 
+def stock_left(count: int, unit: str | None) -> str:
+    """What a low-stock alert says of an item: "3 boxes left", "1 box left", "none left",
+    after its name and a colon (a name may be plural or singular: no verb agrees with it)."""
+    return "none left" if count <= 0 else f"{in_units(count, unit)} left"
+
+
 def quantity(value: Decimal | int | None) -> str:
     """An invoice line's quantity without trailing zeros: "1", "2", "1.5" (stored as NUMERIC(10, 2))."""
     if value is None:
@@ -166,6 +172,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(clinic_when)
     app.add_template_filter(plural)
     app.add_template_filter(in_units)
+    app.add_template_filter(stock_left)
     app.add_template_filter(quantity)
     app.add_template_filter(money)
     app.add_template_filter(inline_styles)
