@@ -197,10 +197,10 @@ def test_no_other_times_means_call_us(client, app, people):
     assert response.status_code == 409
     assert 'data-testid="no-alternatives"' in text(response)
     assert "+64 9 555 0100" in text(response)
-    # Opening his link later: taken, with a way to other times.
+    # Opening his link later: taken, nothing else open, and a way to hear of the next time.
     later = client.get(ben_path)
     assert later.status_code == 409 and title(later) == "This time has been taken"
-    assert "/p/availability/" in text(later)
+    assert 'data-testid="no-alternatives"' in text(later) and 'data-testid="keep-waiting"' in text(later)
 
 
 def test_not_for_me_declines_once(client, offered):

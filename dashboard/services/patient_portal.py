@@ -19,6 +19,7 @@ from dashboard.extensions import db
 from dashboard.models import (
     OPEN_OFFERS,
     Appointment,
+    AppointmentStatus,
     Offer,
     OfferStatus,
     Patient,
@@ -34,7 +35,7 @@ from dashboard.models.base import utcnow
 from dashboard.models.schedule import ACTIVE
 from dashboard.navigation import path_for
 from dashboard.notify.kinds import KINDS, Kind
-from dashboard.services import ServiceError, appointments
+from dashboard.services import ServiceError, appointments, waitlist
 
 MESSAGES_SHOWN = 20
 MAX_ID = 2**63 - 1  # ids beyond this don't exist, and some drivers can't even compare them
@@ -151,6 +152,44 @@ def open_offers(patient_id: int, *, now: datetime | None = None) -> list[Offer]:
             .order_by(Slot.starts_at, Offer.id)
         )
     )
+
+
+@dataclass
+class Waiting:
+    """How a patient who asked to be kept on a practitioner's list is waiting."""
+
+    practitioner: Practitioner
+    added: bool = False  # a new waiting-list entry (else they were on the list already)
+    appointment: Appointment | None = None  # waiting through it instead: a request, or "earlier, please"
+    emails_off: bool = False  # they turned off the emails that would tell them of a new time
+
+
+def keep_waiting(patient_id: int, practitioner_id: int) -> Waiting:
+    """The patient's "keep me on the waiting list": on that practitioner's list, unless they already
+    wait through an appointment of theirs (a pending request, or one marked "earlier, please"),
+    which new times are offered to already: a list entry too would book them a second appointment.
+    ServiceError if the practitioner takes no bookings any more."""
+    patient(patient_id)
+    doctor = practitioner(practitioner_id)
+    if not doctor.active:
+        raise ServiceError(f"{doctor.name} isn't taking appointments any more. Please call us and we'll help.")
+    emails_off = not preferences(patient_id).get("new_availability", True)
+    through = db.session.scalar(
+        select(Appointment)
+        .where(
+            Appointment.patient_id == patient_id,
+            Appointment.practitioner_id == practitioner_id,
+            Appointment.starts_at > utcnow(),
+            (Appointment.status == AppointmentStatus.PENDING)
+            | ((Appointment.status == AppointmentStatus.CONFIRMED) & Appointment.wants_earlier.is_(True)),
+        )
+        .order_by(Appointment.starts_at)
+        .limit(1)
+    )
+    if through is not None:
+        return Waiting(doctor, appointment=through, emails_off=emails_off)
+    _entry, added = waitlist.keep(patient_id, practitioner_id)
+    return Waiting(doctor, added=added, emails_off=emails_off)
 
 
 # ------------------------------------------------------------------ the patient's own page
