@@ -93,6 +93,18 @@ def test_the_stock_bell_counts_in_the_items_unit(app, people):
         inventory.move(item.id, -2, "Used", by_user=people["staff"])
 
 
+def test_the_stock_pages_word_a_plural_name_and_a_single_unit_right(client, auth, people):
+    item = inventory.create_item(
+        name="Face masks", sku="MSK", unit="boxes", quantity=10, minimum_level=2, by_user=people["owner"]
+    )
+    auth.login("sam")
+    page = f"/inventory/items/{item.id}"
+    moved = auth.post(f"{page}/move", {"direction": "in", "quantity": "1", "reason": "Delivery"}, form_page=page)
+    shown = client.get(moved.headers["Location"]).get_data(as_text=True)
+    assert "1 box in; Face masks: 11 boxes in stock." in shown
+    assert "Face masks now has" not in shown
+
+
 # ------------------------------------------------------------------ invoices
 
 

@@ -106,7 +106,7 @@ def test_movements_are_listed_with_who_and_why(client, auth, people):
     response = _move(auth, item.id, "in", "20", "Delivery from MedSupply")
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "20 in: Gloves now has 26." in page
+    assert "20 in; Gloves: 26 in stock." in page
     rows = page.split('data-testid="movement-row"')[1:]
     assert len(rows) == 3
     assert "+20" in rows[0] and "26" in rows[0] and "Delivery from MedSupply" in rows[0] and "Olive Person" in rows[0]
