@@ -40,6 +40,7 @@ SIGNED_PAGES = [
     ("GET", "/p/unsubscribe/{t}"),
     ("POST", "/p/unsubscribe/{t}"),
     ("GET", "/p/book/{t}/1"),
+    ("POST", "/p/book/{t}/1/waitlist"),
     ("GET", "/p/availability/{t}"),
 ]
 
