@@ -109,17 +109,20 @@ def test_the_stock_pages_word_a_plural_name_and_a_single_unit_right(client, auth
 
 
 def test_invoice_quantities_in_the_email_and_the_pdf_have_no_trailing_zeros(app, people):
-    billing.create_invoice(
-        patient_id=make_patient("Zoë", "Müller").id,
-        lines=[Line("Consultation", Decimal("1"), Decimal("85.00")), Line("Dressing", Decimal("1.5"), Decimal("8"))],
-        by_user=people["staff"],
-    )
+    # As the form posts them: its quantity field shows (and so sends back) "1.00" unless the desk types "2".
+    lines = [
+        Line("Consultation", Decimal("1.00"), Decimal("85.00")),
+        Line("Dressing", Decimal("1.50"), Decimal("8")),
+        Line("Swab", Decimal("2"), Decimal("1")),
+    ]
+    billing.create_invoice(patient_id=make_patient("Zoë", "Müller").id, lines=lines, by_user=people["staff"])
     [email] = emails("invoice")
     assert "Consultation: 1 x $85.00" in email.text and "Dressing: 1.5 x $8.00" in email.text
+    assert "Swab: 2 x $1.00 = $2.00" in email.text
     assert '<td class="num" align="right" style="' in email.html  # the cell is styled inline...
     cells = re.findall(r'<td class="num" align="right"[^>]*>([^<]*)</td>', email.html)
     assert cells[:2] == ["1", "$85.00"] and cells[3:5] == ["1.5", "$8.00"]
-    assert "1.00" not in email.text and "1.50" not in email.text
+    assert ": 1.00 x" not in email.text and ": 1.50 x" not in email.text and ": 2.00 x" not in email.text
     [attachment] = email.attachments
     pdf = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(attachment.data)).pages)
     assert re.search(r"Consultation\s+1\s+\$85\.00", pdf), pdf
