@@ -18,6 +18,7 @@ DEFAULT_SECRET_KEY = "dev-only-not-secret"
 # Development's sender: a domain nobody's mail server will take mail from (RFC 2606);
 # production must name the clinic's own.
 DEFAULT_SENDER = "reception@harbourside.example.org"
+DEFAULT_PAYMENT_INSTRUCTIONS = "Pay at reception by card or cash, or call us and we'll help you pay."
 
 
 def _env(name: str, default: str = "") -> str:
@@ -122,9 +123,9 @@ class Config:
     CLINIC_TAX_RATE = _env("CLINIC_TAX_RATE", "0")
     CLINIC_TAX_LABEL = _env("CLINIC_TAX_LABEL", "Tax")
     INVOICE_DUE_DAYS = _env_int("INVOICE_DUE_DAYS", 14)
-    PAYMENT_INSTRUCTIONS = _env(
-        "PAYMENT_INSTRUCTIONS", "Pay at reception by card or cash, or by bank transfer quoting your invoice number."
-    )
+    # How to pay, on invoices and reminders. The default says only what is true of any
+    # clinic; a clinic that takes bank transfers sets it to give its account.
+    PAYMENT_INSTRUCTIONS = _env("PAYMENT_INSTRUCTIONS") or DEFAULT_PAYMENT_INSTRUCTIONS
     # Overdue reminders: invoices at least PAYMENT_REMINDER_DAYS overdue, once per
     # invoice every PAYMENT_REMINDER_DAYS, scanned on PAYMENT_REMINDER_CRON (UTC crontab;
     # weekly by default: Sunday 21:00 UTC is Monday morning in New Zealand).

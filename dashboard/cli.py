@@ -8,6 +8,7 @@ from flask.cli import with_appcontext
 
 from dashboard.models import Role
 from dashboard.services import ServiceError, demo, users
+from dashboard.templating import plural
 
 
 def init_app(app: Flask) -> None:
@@ -61,7 +62,7 @@ def seed_demo_command(if_empty):
             return
         raise click.ClickException("The database already has users; demo data goes into an empty one.")
     counts = demo.seed(current_app.config["DEMO_PASSWORD"])
-    click.echo(f"Demo clinic ready: {counts['users']} users, {counts['patients']} patients.")
+    click.echo(f"Demo clinic ready: {plural(counts['users'], 'user')}, {plural(counts['patients'], 'patient')}.")
 
 
 @click.command("send-appointment-reminders")
@@ -78,7 +79,7 @@ def send_reminders_command(hours):
 
     for lead in hours or reminders.lead_times():
         written = reminders.send_appointment_reminders(lead)
-        click.echo(f"{written} reminder(s) written for appointments in the next {lead} hours.")
+        click.echo(f"{plural(written, 'reminder')} written for appointments in the next {plural(lead, 'hour')}.")
 
 
 @click.command("send-payment-reminders")
@@ -94,11 +95,12 @@ def send_payment_reminders_command(days):
     from dashboard.services import billing
 
     run = billing.send_payment_reminders(days)
-    click.echo(f"{run.written} payment reminder(s) written.")
+    click.echo(f"{plural(run.written, 'payment reminder')} written.")
     if run.queued:
         click.echo(f"{run.queued} more queued for the workers, in batches of {billing.REMINDER_BATCH}.")
     if run.already:
-        click.echo(f"{run.already} overdue invoice(s) were reminded already this period.")
+        already = plural(run.already, "overdue invoice was", "overdue invoices were")
+        click.echo(f"{already} reminded already this period.")
 
 
 @click.group("outbox")
@@ -134,7 +136,8 @@ def outbox_flush_command(here):
     result = delivery.sweep()
     if current_app.config["MAIL_BACKEND"] == "outbox":
         click.echo("MAIL_BACKEND is outbox: emails stay in the outbox and are not sent.")
-    click.echo(f"Requeued {result['released']} stuck, queued {result['enqueued']} due email(s) for the workers.")
+    queued = plural(result["enqueued"], "due email")
+    click.echo(f"Requeued {result['released']} stuck, queued {queued} for the workers.")
 
 
 @click.group("emails")

@@ -1,9 +1,16 @@
-"""Filters and helpers every template can use: clinic-time dates, money, navigation."""
+"""Filters and helpers every template can use: clinic-time dates, money, counts, navigation.
 
-from datetime import date, datetime
+Everything a person reads about a time or a count is worded here once, for the
+pages, the emails (whose subjects too) and the services' bell titles alike.
+"""
+
+import math
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from functools import cache
 from zoneinfo import ZoneInfo
 
+import inflect
 from flask import Flask, current_app
 from flask_login import current_user
 
@@ -88,6 +95,70 @@ def clinic_datetime(value: datetime | None) -> str:
     return f"{_date_words(local)}, {_hour_words(local)}"
 
 
+def clinic_when(starts_at: datetime | None, now: datetime | None = None) -> str:
+    """When something starts, said from `now` as a person would, in the clinic's zone:
+    "in 45 minutes", "in 2 hours, at 2:00 pm", "today at 2:00 pm", "tomorrow at 9:30 am",
+    "on Friday 11 December at 9:30 am" (with the year only when it isn't this year's).
+    Without `now`: "on Wednesday 4 March 2026 at 9:30 am"."""
+    if starts_at is None:
+        return ""
+    local = _local(starts_at)
+    at = _hour_words(local)
+    if now is None:
+        return f"on {_date_words(local)} at {at}"
+    # In UTC: two datetimes of one zone subtract as wall-clock times, wrong across a clock change.
+    lead = starts_at.astimezone(UTC) - now.astimezone(UTC)
+    minutes = math.floor(lead / timedelta(minutes=1) + 0.5)  # to the nearest, half up
+    if 0 < minutes < 60:
+        return f"in {plural(minutes, 'minute')}"
+    if 60 <= minutes < 180:
+        return f"in {plural(math.floor(minutes / 60 + 0.5), 'hour')}, at {at}"
+    days = (local.date() - _local(now).date()).days
+    if days == 0:
+        return f"today at {at}"
+    if days == 1:
+        return f"tomorrow at {at}"
+    year = f" {local.year}" if local.year != _local(now).year else ""
+    return f"on {local:%A} {local.day} {local:%B}{year} at {at}"
+
+
+@cache
+def _inflect() -> inflect.engine:
+    return inflect.engine()
+
+
+def plural(count: int | Decimal, word: str, plural_form: str | None = None) -> str:
+    """The count and the word in its number: "1 day", "3 days". `word` is singular;
+    `plural_form` is for words that carry their verb ("invoice is", "invoices are")
+    or that inflect would get wrong."""
+    if count == 1:
+        return f"{count} {word}"
+    return f"{count} {plural_form or _inflect().plural_noun(word)}"
+
+
+def in_units(count: int | Decimal, unit: str | None) -> str:
+    """A stock quantity in its unit as the desk typed it (plural by convention, "boxes"):
+    "3 boxes", "1 box", "10 ml", or the bare number when the item has no unit."""
+    if not unit:
+        return f"{count}"
+    if count == 1:
+        return f"{count} {_inflect().singular_noun(unit) or unit}"
+    return f"{count} {unit}"
+
+
+def stock_left(count: int, unit: str | None) -> str:
+    """What a low-stock alert says of an item: "3 boxes left", "1 box left", "none left",
+    after its name and a colon (a name may be plural or singular: no verb agrees with it)."""
+    return "none left" if count <= 0 else f"{in_units(count, unit)} left"
+
+
+def quantity(value: Decimal | int | None) -> str:
+    """An invoice line's quantity without trailing zeros: "1", "2", "1.5" (stored as NUMERIC(10, 2))."""
+    if value is None:
+        return ""
+    return f"{Decimal(value).normalize():f}"
+
+
 def money(value: Decimal | None) -> str:
     if value is None:
         return ""
@@ -99,6 +170,11 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(clinic_date)
     app.add_template_filter(clinic_hour)
     app.add_template_filter(clinic_datetime)
+    app.add_template_filter(clinic_when)
+    app.add_template_filter(plural)
+    app.add_template_filter(in_units)
+    app.add_template_filter(stock_left)
+    app.add_template_filter(quantity)
     app.add_template_filter(money)
     app.add_template_filter(inline_styles)
 

@@ -2,7 +2,8 @@
 
 Run by `make run`. Migrates the database, loads the demo clinic the first
 time, starts the embedded Redis (when REDIS_URL is unset), then the three
-processes, and prints where to log in. The web process serves on HOST and
+processes (with the demo's payment instructions, unless .env or the shell
+sets them), and prints where to log in. The web process serves on HOST and
 PORT; unless BASE_URL is set, links in emails point there too, and the three
 processes are handed the one BASE_URL (workers and cron write emails as well).
 Ctrl-C stops all of them cleanly.
@@ -22,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 from config import dev_server, served_url  # noqa: E402
 from dashboard import create_app, redis_server  # noqa: E402
-from dashboard.services.demo import STAFF  # noqa: E402
+from dashboard.services.demo import STAFF, demo_environment  # noqa: E402
 
 PYTHON = sys.executable
 
@@ -50,7 +51,10 @@ def main() -> int:
     app = create_app()  # starts the embedded Redis when REDIS_URL is unset
     started_redis = not os.environ.get("REDIS_URL")
     base_url = app.config["BASE_URL"]
-    env = dict(os.environ, REDIS_URL=app.config["REDIS_URL"], BASE_URL=base_url, PYTHONUNBUFFERED="1")
+    # os.environ has .env in it by now (config loads it): a clinic's own settings win over the demo's.
+    env = demo_environment(
+        dict(os.environ, REDIS_URL=app.config["REDIS_URL"], BASE_URL=base_url, PYTHONUNBUFFERED="1")
+    )
 
     flask("db", "upgrade", env=env)
     flask("seed-demo", "--if-empty", env=env)

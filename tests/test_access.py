@@ -112,6 +112,7 @@ SIGNED_LINKS = {
     "patient.unsubscribe",
     "patient.book",
     "patient.decline",
+    "patient.keep_waiting",
     "patient.availability",
 }
 

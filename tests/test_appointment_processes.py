@@ -51,7 +51,7 @@ def test_the_reminder_command_run_twice_sends_one_reminder(app, smtp, backend, p
         for _ in range(2)
     ]
     assert [o.returncode for o in outputs] == [0, 0], outputs
-    assert "1 reminder(s) written" in outputs[0].stdout and "0 reminder(s) written" in outputs[1].stdout
+    assert "1 reminder written" in outputs[0].stdout and "0 reminders written" in outputs[1].stdout
 
     worker = subprocess.run(
         [sys.executable, "worker.py", "--burst"], cwd=ROOT, env=process_env(app, backend), timeout=60

@@ -22,7 +22,7 @@ from dashboard.models import (
 from dashboard.models.base import utcnow
 from dashboard.services import ServiceError, appointments, reminders, schedule
 from dashboard.services.appointments import SlotTaken
-from dashboard.templating import clinic_datetime
+from dashboard.templating import clinic_datetime, clinic_when
 from tests.factories import make_patient, make_slot, practitioner_of
 
 
@@ -306,10 +306,14 @@ def test_the_reminder_scan_twice_sends_once(clinic):
         appointment = book(clinic, slot=slot).appointment
         appointment.scheduled_at = utcnow() - timedelta(days=3)  # booked well ahead
     db.session.commit()
-    assert reminders.send_appointment_reminders(24) == 1
+    now = utcnow()
+    with time_machine.travel(now, tick=False):
+        assert reminders.send_appointment_reminders(24) == 1
     assert reminders.send_appointment_reminders(24) == 0
     [reminder] = emails("appointment_reminder")
-    assert reminder.to_addrs == clinic["patient"].email and "24" in reminder.text
+    assert reminder.to_addrs == clinic["patient"].email
+    assert f"is {clinic_when(soon.starts_at, now)}." in reminder.text  # "today at ..." or "tomorrow at ..."
+    assert " at " in clinic_when(soon.starts_at, now) and "hours" not in clinic_when(soon.starts_at, now)
     assert len(reminder.attachments) == 1
     # A day later the other one is due, once.
     with time_machine.travel(utcnow() + timedelta(hours=10), tick=False):

@@ -66,7 +66,7 @@ def test_the_overdue_command_twice_sends_one_reminder_and_none_for_paid(app, smt
     env = process_env(app, backend)
     outputs = [subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60) for _ in range(2)]
     assert [o.returncode for o in outputs] == [0, 0], outputs
-    assert "1 payment reminder(s)" in outputs[0].stdout and "0 payment reminder(s)" in outputs[1].stdout
+    assert "1 payment reminder written" in outputs[0].stdout and "0 payment reminders written" in outputs[1].stdout
     assert subprocess.run([sys.executable, "worker.py", "--burst"], cwd=ROOT, env=env, timeout=60).returncode == 0
     wait_for(lambda: any("overdue" in r.message["Subject"] for r in smtp.received), timeout=20, message="reminder")
     reminders = [r for r in smtp.received if "overdue" in r.message["Subject"]]

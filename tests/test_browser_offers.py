@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from dashboard.extensions import db
-from dashboard.models import Appointment, EmailMessage, Slot
+from dashboard.models import Appointment, EmailMessage, Slot, WaitlistEntry
 from dashboard.services import offers, waitlist
 from dashboard.templating import clinic_datetime, clinic_hour
 from tests.factories import make_patient, make_slot, practitioner_of
@@ -160,17 +160,18 @@ def test_the_second_patient_finds_the_time_just_taken_and_books_another(new_page
     expect(ben_page.get_by_test_id("notice-message")).to_have_text("That time was just taken by someone else.")
     alternatives = ben_page.get_by_test_id("alternatives")
     expect(alternatives).to_be_visible()
-    expect(alternatives.get_by_role("link")).to_have_count(1)
-    expect(alternatives.get_by_role("link")).to_contain_text(when(second))
+    expect(alternatives.get_by_role("button")).to_have_count(1)
+    expect(alternatives).to_contain_text(when(second))
     expect(ben_page.get_by_text(f"Other open times with {practitioner.name}")).to_be_visible()
-    alternatives.get_by_role("link").click()
+    alternatives.get_by_role("button", name=f"Book {when(second)}").click()  # one click books it
 
-    book_here(ben_page, second, practitioner)
+    expect(ben_page.get_by_test_id("notice-title")).to_have_text("You're booked")
+    expect(ben_page.get_by_test_id("appointment")).to_contain_text(when(second))
     assert_booked(second, ben)
     assert_booked(first, ana)
 
 
-def test_a_link_opened_after_the_time_was_taken_says_so_and_leads_to_the_other_time(new_page, offered):
+def test_a_link_opened_after_the_time_was_taken_books_another_time_in_one_click_on_a_phone(new_page, offered):
     ana, ben = offered["ana"], offered["ben"]
     first, second = offered["slots"]
     practitioner = offered["practitioner"]
@@ -178,21 +179,50 @@ def test_a_link_opened_after_the_time_was_taken_says_so_and_leads_to_the_other_t
     ana_page.goto(offered["links"]["Ana"][first.id])
     book_here(ana_page, first, practitioner)
 
+    # Ben reads his email later, on his phone.
     ben_page = new_page()
+    ben_page.set_viewport_size(PHONE)
     response = ben_page.goto(offered["links"]["Ben"][first.id])
 
     assert response is not None and response.status == 409
     expect(ben_page.get_by_test_id("notice-title")).to_have_text("This time has been taken")
     expect(ben_page.get_by_role("button", name="Book this time")).to_have_count(0)
-    ben_page.get_by_role("link", name="See other open times").click()
-    times = ben_page.get_by_test_id("open-times").get_by_role("link")
-    expect(times).to_have_count(1)
-    expect(times).to_contain_text(when(second))
-    times.click()
+    alternatives = ben_page.get_by_test_id("alternatives")
+    expect(alternatives).to_contain_text(when(second))
+    expect(ben_page.get_by_test_id("keep-waiting")).to_be_visible()
+    assert ben_page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), "the page scrolls sideways"
+    button = alternatives.get_by_role("button", name=f"Book {when(second)}")
+    box = button.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
 
-    book_here(ben_page, second, practitioner)
+    with ben_page.expect_response(lambda r: r.request.method == "POST") as posted:
+        button.click()
+    assert posted.value.status == 200
+    expect(ben_page.get_by_test_id("notice-title")).to_have_text("You're booked")
+    expect(ben_page.get_by_test_id("appointment")).to_contain_text(when(second))
+    assert ben_page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), "the page scrolls sideways"
     assert_booked(second, ben)
     assert_booked(first, ana)
+
+
+def test_keep_me_on_the_waiting_list_from_a_taken_offer(new_page, offered):
+    ben = offered["ben"]
+    first, second = offered["slots"]
+    offers.book(offered["ana"].id, first.id)
+    offers.book(offered["ana"].id, second.id)  # nothing left for Ben
+    page = new_page()
+    page.set_viewport_size(PHONE)
+    page.goto(offered["links"]["Ben"][first.id])
+    expect(page.get_by_test_id("no-alternatives")).to_be_visible()
+
+    page.get_by_test_id("keep-waiting").click()
+
+    expect(page.get_by_test_id("notice-title")).to_have_text(
+        f"You're still on {offered['practitioner'].name}'s waiting list"
+    )
+    db.session.expire_all()
+    entries = db.session.scalars(select(WaitlistEntry).where(WaitlistEntry.patient_id == ben.id)).all()
+    assert [(e.ended_at, e.practitioner_id) for e in entries] == [(None, offered["practitioner"].id)]
 
 
 def test_a_tampered_link_is_refused_kindly(app, page, offered):

@@ -41,9 +41,11 @@ OPTIONAL_KEYS = [
     "recipient_name",
     "reason",
     "cancelled_by",
-    "hours_ahead",
+    "written_at",
     "days_overdue",
     "old_starts_at",
+    "availability_url",
+    "cancelled_by_patient",
 ]
 OPTIONAL_ATTRIBUTES = {
     "appointment": ["reason", "specialty"],
@@ -111,7 +113,7 @@ def test_there_is_a_sample_for_every_kind_and_no_other():
         sample_context("no_such_email")
 
 
-def test_samples_are_fresh_each_time():
+def test_samples_are_fresh_each_time(app):
     first = sample_context("appointment_confirmation")
     first["appointment"].practitioner_name = "Someone else"
     assert sample_context("appointment_confirmation")["appointment"].practitioner_name == "Dr Hannah Wilson"
@@ -275,10 +277,20 @@ def test_missing_optional_values_render_cleanly(app, kind):
 
 def test_cancelled_by_the_patient_reads_naturally(app):
     context = sample_context("appointment_cancelled")
-    context["cancelled_by"] = "you"
+    context["cancelled_by"] = "Aroha Ngata (online)"  # what the desk's record says
+    context["cancelled_by_patient"] = True
     email = render(app, "appointment_cancelled", context)
-    assert "As you asked, we have cancelled" in email.text
-    assert "by you" not in email.text
+    for part in (email.html, email.text):
+        assert "You cancelled your appointment below." in part
+        assert "(online)" not in part and "cancelled by" not in part
+        assert "sorry" not in part.lower()
+
+    context["cancelled_by_patient"] = False
+    context["cancelled_by"] = "the clinic"
+    email = render(app, "appointment_cancelled", context)
+    for part in (email.html, email.text):
+        assert "has been cancelled by the clinic." in part and "We're sorry" in part
+        assert "You cancelled" not in part
 
 
 @pytest.mark.parametrize("kind", ["appointment_confirmation", "invoice", "new_availability"])

@@ -90,7 +90,7 @@ def test_stock_out_below_zero_is_refused_and_nothing_is_written(client, auth, pe
     response = _move(auth, item.id, "out", "5")
     page = response.get_data(as_text=True)
     assert response.status_code == 400
-    assert "Only 3 in stock left: you can&#39;t take out 5." in page
+    assert "Only 3 left: you can&#39;t take out 5." in page
     assert 'value="5"' in page and 'value="Used in surgery"' in page  # input kept
     db.session.expire_all()
     assert db.session.get(Item, item.id).quantity == 3
@@ -106,7 +106,7 @@ def test_movements_are_listed_with_who_and_why(client, auth, people):
     response = _move(auth, item.id, "in", "20", "Delivery from MedSupply")
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "20 in: Gloves now has 26." in page
+    assert "20 in; Gloves: 26 in stock." in page
     rows = page.split('data-testid="movement-row"')[1:]
     assert len(rows) == 3
     assert "+20" in rows[0] and "26" in rows[0] and "Delivery from MedSupply" in rows[0] and "Olive Person" in rows[0]
@@ -214,7 +214,7 @@ def test_low_stock_alerts_once_per_crossing(client, auth, people):
     emails, bells = _alerts(EmailMessage), _alerts(Notification)
     assert [e.to_addrs for e in emails] == ["sam@clinic.example.org"]
     assert [(b.user_id, b.link) for b in bells] == [(sam.id, f"/inventory/items/{item.id}")]
-    assert "Gloves" in emails[0].subject and "3 left" in emails[0].subject
+    assert emails[0].subject == "Low stock: Gloves (3 boxes left)"
     assert f"http://clinic.test/inventory/items/{item.id}" in emails[0].text
 
     assert _move(auth, item.id, "out", "2").status_code == 302  # 3 → 1: still low, no new alert

@@ -40,6 +40,7 @@ SIGNED_PAGES = [
     ("GET", "/p/unsubscribe/{t}"),
     ("POST", "/p/unsubscribe/{t}"),
     ("GET", "/p/book/{t}/1"),
+    ("POST", "/p/book/{t}/1/waitlist"),
     ("GET", "/p/availability/{t}"),
 ]
 
@@ -197,10 +198,10 @@ def test_no_other_times_means_call_us(client, app, people):
     assert response.status_code == 409
     assert 'data-testid="no-alternatives"' in text(response)
     assert "+64 9 555 0100" in text(response)
-    # Opening his link later: taken, with a way to other times.
+    # Opening his link later: taken, nothing else open, and a way to hear of the next time.
     later = client.get(ben_path)
     assert later.status_code == 409 and title(later) == "This time has been taken"
-    assert "/p/availability/" in text(later)
+    assert 'data-testid="no-alternatives"' in text(later) and 'data-testid="keep-waiting"' in text(later)
 
 
 def test_not_for_me_declines_once(client, offered):
@@ -365,13 +366,17 @@ def test_cancelling_from_the_link(client, booked):
 
     response = submit(client, cancel, {"reason": "Feeling better"})
     assert response.status_code == 200 and title(response) == "Your appointment is cancelled"
+    # A way to book again from the same page.
+    assert linked(text(response), "availability") == [{"p": booked.patient.id, "r": booked.practitioner.id}]
+    assert ">Book again</a>" in text(response)
     db.session.refresh(booked.appointment)
     assert booked.appointment.status == AppointmentStatus.CANCELLED
     assert booked.appointment.cancelled_by == f"{booked.patient.name} (online)"
     assert booked.appointment.cancel_reason == "Feeling better"
     assert len(emails("appointment_cancelled", booked.patient)) == 1
     bells = db.session.scalars(select(Notification).where(Notification.kind == "patient_action")).all()
-    assert {n.user_id for n in bells} == {booked.people["owner"].id, booked.people["staff"].id}
+    desk_and_practitioner = {booked.people[role].id for role in ("owner", "staff", "practitioner")}
+    assert {n.user_id for n in bells} == desk_and_practitioner
     assert all(n.title == f"{booked.patient.name} cancelled online: Feeling better" for n in bells)
     assert all(n.link == f"/appointments/{booked.appointment.id}" for n in bells)
 
@@ -390,7 +395,8 @@ def test_asking_to_move_from_the_link(client, booked):
     [request] = appointments.pending_requests()
     assert request.appointment_id == booked.appointment.id
     assert request.source == "link" and request.note == "Mornings next week"
-    assert db.session.scalar(select(func.count(Notification.id)).where(Notification.kind == "patient_action")) == 2
+    bells = db.session.scalars(select(Notification).where(Notification.kind == "patient_action")).all()
+    assert {n.user_id for n in bells} == {booked.people[role].id for role in ("owner", "staff", "practitioner")}
 
     manage = client.get(manage_links(booked.appointment)["manage_url"])
     assert 'data-testid="pending-request"' in text(manage) and "Mornings next week" in text(manage)

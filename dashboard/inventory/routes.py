@@ -8,6 +8,7 @@ from dashboard.pages import found_or_404, page_number, search_term
 from dashboard.security import DESK, roles_required
 from dashboard.services import ServiceError
 from dashboard.services import inventory as inventory_service
+from dashboard.templating import in_units
 
 bp = Blueprint("inventory", __name__)
 
@@ -78,7 +79,7 @@ def edit(item_id: int):
         except ServiceError as exc:
             flash(str(exc), "danger")
         else:
-            flash(f"{item.name} is saved.", "success")
+            flash(f"Saved: {item.name}.", "success")  # a name may be plural: no verb agrees with it
             return redirect(url_for("inventory.detail", item_id=item.id))
     status = 400 if form.is_submitted() else 200
     return render_template("inventory/form.html", form=form, item=item), status
@@ -101,6 +102,7 @@ def move(item_id: int):
             item = found_or_404(inventory_service.get, item_id)  # the failed movement rolled back: read it afresh
         else:
             word = "in" if change > 0 else "out"
-            flash(f"{abs(change)} {word}: {item.name} now has {movement.quantity_after}.", "success")
+            moved, left = in_units(abs(change), item.unit), in_units(movement.quantity_after, item.unit)
+            flash(f"{moved} {word}; {item.name}: {left} in stock.", "success")
             return redirect(url_for("inventory.detail", item_id=item.id))
     return _detail_page(item, form, 400)

@@ -5,7 +5,6 @@ from dashboard.extensions import db
 from dashboard.forms import ActionForm
 from dashboard.navigation import back, local_path
 from dashboard.notify import in_app
-from dashboard.notify.kinds import staff_kinds
 from dashboard.security import EVERYONE, roles_required
 from dashboard.services import notifications
 
@@ -52,17 +51,15 @@ def mark_all_read():
 @bp.route("/preferences", methods=["GET", "POST"])
 @roles_required(*EVERYONE)
 def preferences():
-    """Which bell notifications also come by email (all of them, unless turned off)."""
-    kinds = staff_kinds()
+    """Which bell notifications also come by email (each user's choice, or their role's default)."""
     if request.method == "POST":
-        chosen = set(request.form.getlist("email"))
-        for kind in kinds:
-            in_app.set_email_preference(current_user.id, kind.name, kind.name in chosen)
+        in_app.save_email_choices(current_user, set(request.form.getlist("email")))
         db.session.commit()
         flash("Your email preferences are saved.", "success")
         return redirect(url_for("notifications.preferences"))
-    wanted = {k.name for k in kinds if current_user.id in in_app.email_wanted({current_user.id}, k.name)}
-    return render_template("notifications/preferences.html", kinds=kinds, wanted=wanted, action_form=ActionForm())
+    return render_template(
+        "notifications/preferences.html", choices=in_app.email_choices(current_user), action_form=ActionForm()
+    )
 
 
 @bp.app_context_processor

@@ -8,7 +8,7 @@ Everything is written in the caller's transaction and handed to the
 workers only after it commits (see DESIGN.md, "The path of one email").
 """
 
-from dashboard.notify.in_app import bell, desk, owners
+from dashboard.notify.in_app import bell, desk, desk_and, owners
 from dashboard.notify.outbox import Attachment, Message, cancel, email, emails, used_keys
 
-__all__ = ["Attachment", "Message", "bell", "cancel", "desk", "email", "emails", "owners", "used_keys"]
+__all__ = ["Attachment", "Message", "bell", "cancel", "desk", "desk_and", "email", "emails", "owners", "used_keys"]

@@ -71,11 +71,16 @@ KINDS = {
         Kind(
             "payment_reminder",
             "Payment reminder",
-            "Invoice {{ invoice.number }} is {{ days_overdue }} day{{ '' if days_overdue == 1 else 's' }} overdue",
+            "Invoice {{ invoice.number }} is {{ days_overdue | plural('day') }} overdue",
             "patient",
             optional=True,
         ),
-        Kind("low_stock_alert", "Low-stock alert", "Low stock: {{ item.name }} ({{ item.quantity }} left)", "staff"),
+        Kind(
+            "low_stock_alert",
+            "Low-stock alert",
+            "Low stock: {{ item.name }} ({{ item.quantity | stock_left(item.unit) }})",
+            "staff",
+        ),
         Kind(
             "new_appointment_notice",
             "New appointment",

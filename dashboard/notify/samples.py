@@ -1,9 +1,12 @@
 """Believable sample data for every kind of email, for previews and tests.
 
 `sample_context(kind)` returns a fresh context each call (so a caller may
-change it), made of plain objects: no database needed, only an app context
-when the email is rendered. Times are aware datetimes in UTC, as the
-application stores them; the templates show them in the clinic's time zone.
+change it), made of plain objects: no database needed, only an app context.
+Times are aware datetimes in UTC, as the application stores them; the
+templates show them in the clinic's time zone. Links are made by the real
+builders (signed patients' links on BASE_URL, staff pages by endpoint) for
+sample ids, so each link in the gallery points at a real route; the rows
+behind them don't exist, and the page says so.
 """
 
 from collections.abc import Callable
@@ -11,12 +14,22 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from types import SimpleNamespace as NS
 
+from dashboard import patient_links
+from dashboard.navigation import external_url
 from dashboard.notify.kinds import get
 
-BASE_URL = "https://clinic.example.org"
+# The ids the sample links are signed for (no such rows: the gallery's links show the "not found" pages).
+PATIENT_ID = 4217
+APPOINTMENT_ID = 1234
+PRACTITIONER_ID = 7
+SLOT_IDS = [301, 302, 303, 304]
+ITEM_ID = 42
+OUTBOX_ID = 987
 
 # 2026-03-03 20:30 UTC is Wednesday 4 March 2026, 9:30 am in Auckland.
 APPOINTMENT_START = datetime(2026, 3, 3, 20, 30, tzinfo=UTC)
+# The 24-hour reminder's scan: Tuesday 3 March 2026, 9:05 am in Auckland ("tomorrow at 9:30 am").
+REMINDER_WRITTEN_AT = datetime(2026, 3, 2, 20, 5, tzinfo=UTC)
 
 
 def _patient() -> NS:
@@ -39,11 +52,29 @@ def _appointment(starts_at: datetime = APPOINTMENT_START, minutes: int = 30) -> 
     )
 
 
+def _appointment_links() -> dict[str, str]:
+    return patient_links.for_appointment(APPOINTMENT_ID, PATIENT_ID)
+
+
+def _optional_links(kind: str) -> dict[str, str]:
+    return patient_links.for_optional_email(kind, PATIENT_ID)
+
+
+def _open_times_url() -> str:
+    return patient_links.url("availability", p=PATIENT_ID, r=PRACTITIONER_ID)
+
+
+def _line(description: str, quantity: str, unit_price: str) -> NS:
+    """An invoice line as the database gives it back: NUMERIC(10, 2) quantities, "1.00"."""
+    amount = (Decimal(quantity) * Decimal(unit_price)).quantize(Decimal("0.01"))
+    return NS(description=description, quantity=Decimal(quantity), unit_price=Decimal(unit_price), total=amount)
+
+
 def _invoice() -> NS:
     items = [
-        NS(description="Standard consultation", quantity=1, unit_price=Decimal("85.00"), total=Decimal("85.00")),
-        NS(description="Blood test (full panel)", quantity=1, unit_price=Decimal("42.50"), total=Decimal("42.50")),
-        NS(description="Wound dressing", quantity=2, unit_price=Decimal("7.25"), total=Decimal("14.50")),
+        _line("Standard consultation", "1.00", "85.00"),
+        _line("Blood test (full panel)", "1.00", "42.50"),
+        _line("Wound dressing", "2.00", "7.25"),
     ]
     subtotal = sum((item.total for item in items), Decimal("0"))
     discount = Decimal("10.00")
@@ -64,8 +95,9 @@ def _invoice() -> NS:
     )
 
 
+# A clinic's own PAYMENT_INSTRUCTIONS, over two lines (the templates keep its line breaks).
 PAYMENT_INSTRUCTIONS = (
-    "Pay by bank transfer to Harbourside Clinic, 12-3456-7890123-00, using your invoice number as the reference.\n"
+    "Pay by bank transfer to Harbourside Clinic, 12-3456-0123456-00, with your invoice number as the reference.\n"
     "Or pay by card at reception, or over the phone."
 )
 
@@ -74,9 +106,7 @@ def appointment_confirmation() -> dict:
     return {
         "patient": _patient(),
         "appointment": _appointment(),
-        "manage_url": f"{BASE_URL}/p/appointment/sample-token",
-        "reschedule_url": f"{BASE_URL}/p/reschedule/sample-token",
-        "cancel_url": f"{BASE_URL}/p/cancel/sample-token",
+        **_appointment_links(),
     }
 
 
@@ -84,11 +114,9 @@ def appointment_reminder() -> dict:
     return {
         "patient": _patient(),
         "appointment": _appointment(),
-        "hours_ahead": 24,
-        "reschedule_url": f"{BASE_URL}/p/reschedule/sample-token",
-        "cancel_url": f"{BASE_URL}/p/cancel/sample-token",
-        "unsubscribe_url": f"{BASE_URL}/p/unsubscribe/sample-token",
-        "preferences_url": f"{BASE_URL}/p/preferences/sample-token",
+        "written_at": REMINDER_WRITTEN_AT,
+        **_appointment_links(),
+        **_optional_links("appointment_reminder"),
     }
 
 
@@ -97,7 +125,10 @@ def appointment_cancelled() -> dict:
         "patient": _patient(),
         "appointment": _appointment(),
         "cancelled_by": "the clinic",
+        "cancelled_by_patient": False,
         "reason": "Dr Wilson is unwell today.",
+        "availability_url": _open_times_url(),
+        **_appointment_links(),
     }
 
 
@@ -106,6 +137,7 @@ def reschedule_approved() -> dict:
         "patient": _patient(),
         "appointment": _appointment(APPOINTMENT_START + timedelta(days=2, hours=-1)),
         "old_starts_at": APPOINTMENT_START,
+        **_appointment_links(),
     }
 
 
@@ -114,6 +146,8 @@ def reschedule_rejected() -> dict:
         "patient": _patient(),
         "appointment": _appointment(),
         "reason": "Dr Wilson has no free times that week. We've added you to her waiting list.",
+        "availability_url": _open_times_url(),
+        **_appointment_links(),
     }
 
 
@@ -151,8 +185,7 @@ def payment_reminder() -> dict:
         "invoice": _invoice(),
         "days_overdue": 14,
         "payment_instructions": PAYMENT_INSTRUCTIONS,
-        "unsubscribe_url": f"{BASE_URL}/p/unsubscribe/sample-token",
-        "preferences_url": f"{BASE_URL}/p/preferences/sample-token",
+        **_optional_links("payment_reminder"),
     }
 
 
@@ -167,7 +200,7 @@ def low_stock_alert() -> dict:
             minimum_level=10,
             supplier="MedSupply NZ",
         ),
-        "item_url": f"{BASE_URL}/inventory/items/42",
+        "item_url": external_url("inventory.detail", item_id=ITEM_ID),
     }
 
 
@@ -176,13 +209,14 @@ def new_appointment_notice() -> dict:
         "patient": _patient(),
         "appointment": _appointment(),
         "booked_by": "Sam at the front desk",
-        "appointment_url": f"{BASE_URL}/appointments/1234",
+        "appointment_url": external_url("appointments.detail", appointment_id=APPOINTMENT_ID),
     }
 
 
 def new_availability() -> dict:
     first = datetime(2026, 3, 9, 20, 0, tzinfo=UTC)  # Tuesday 10 March 2026, 9:00 am in Auckland
     starts = [first, first + timedelta(minutes=30), first + timedelta(days=1, hours=4), first + timedelta(days=3)]
+    book = patient_links.token("book", p=PATIENT_ID)
     return {
         "patient": _patient(),
         "practitioner": NS(
@@ -191,12 +225,15 @@ def new_availability() -> dict:
             consultation_fee=Decimal("85.00"),
         ),
         "slots": [
-            NS(starts_at=start, ends_at=start + timedelta(minutes=30), book_url=f"{BASE_URL}/p/book/sample-token-{n}")
-            for n, start in enumerate(starts, start=1)
+            NS(
+                starts_at=start,
+                ends_at=start + timedelta(minutes=30),
+                book_url=external_url("patient.book", token=book, slot_id=slot_id),
+            )
+            for slot_id, start in zip(SLOT_IDS, starts, strict=True)
         ],
-        "more_url": f"{BASE_URL}/p/availability/sample-token",
-        "unsubscribe_url": f"{BASE_URL}/p/unsubscribe/sample-token",
-        "preferences_url": f"{BASE_URL}/p/preferences/sample-token",
+        "more_url": _open_times_url(),
+        **_optional_links("new_availability"),
     }
 
 
@@ -208,7 +245,7 @@ def delivery_failed() -> dict:
             error="550 5.1.1 <aroha.ngata@exmaple.com>: Recipient address rejected: User unknown",
             attempts=5,
         ),
-        "outbox_url": f"{BASE_URL}/admin/outbox/987",
+        "outbox_url": external_url("outbox.detail", message_id=OUTBOX_ID),
     }
 
 

@@ -11,7 +11,8 @@ belong together. Statuses, everywhere here:
 - 200: done, or already done as asked (booked twice, cancelled twice): the page says what happened.
 
 GET never changes anything a patient chose (mail scanners fetch links), apart
-from recording the open times an availability page shows as offered and
+from recording the open times a page shows as offered (an availability page,
+or an offer that can't be booked any more: what makes their buttons work) and
 marking the patient's messages read on their own page.
 """
 
@@ -31,6 +32,7 @@ from dashboard.patient.forms import CancelForm, RescheduleForm, preferences_form
 from dashboard.services import ServiceError, appointments, offers
 from dashboard.services import patient_portal as portal
 from dashboard.services.appointments import SlotTaken
+from dashboard.templating import clinic_datetime
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +56,8 @@ def notice(status: int, title: str, message: str, **context):
     """A page that says what happened (or why not), the clinic's phone, and the patient's page if known."""
     patient_id = g.get("patient_id")
     context.setdefault("patient_url", _patient_url(patient_id) if patient_id else None)
+    if "alternatives" in context or context.get("waitlist_url"):
+        context.setdefault("form", ActionForm())  # the CSRF token of its booking and waiting-list buttons
     return render_template("patient/notice.html", status=status, title=title, message=message, **context), status
 
 
@@ -175,8 +179,30 @@ def _check_form(form) -> None:
 # ------------------------------------------------------------------ booking an offered time
 
 
-def _offer_refusal(offer) -> Refusal | None:
-    """Why this offer can't be booked now (None if it can)."""
+def _other_times(offer, token: str) -> dict:
+    """What a page about an offer that can't be booked shows instead: the practitioner's other open
+    times, each booked with one click (everyone at once: offered to the patient as the page is made,
+    which is what lets their buttons book), and a button to stay on the waiting list. One at a time,
+    open times are in other people's queues: a link to the open-times page instead."""
+    practitioner = offer.slot.practitioner
+    more = [(_availability_url(offer.patient_id, practitioner.id), "See other open times")]
+    if not practitioner.active:
+        return {"links": more}
+    context = {
+        "practitioner": practitioner,
+        "book_token": token,
+        "waitlist_url": url_for("patient.keep_waiting", token=token, slot_id=offer.slot_id),
+    }
+    if offers.mode() == offers.EVERYONE:
+        found = offers.alternatives_for(offer.patient_id, practitioner.id)
+        context["alternatives"] = portal.bookable(offer.patient_id, found)
+    else:
+        context["links"] = more
+    return context
+
+
+def _offer_refusal(offer, token: str) -> Refusal | None:
+    """Why this offer can't be booked now (None if it can), and what the patient can do instead."""
     slot, now = offer.slot, utcnow()
     more = [(_availability_url(offer.patient_id, slot.practitioner_id), "See other open times")]
     status = offer.status
@@ -188,11 +214,18 @@ def _offer_refusal(offer) -> Refusal | None:
             links=more,
         )
     if status == OfferStatus.TAKEN or (status != OfferStatus.BOOKED and slot.status == SlotStatus.BOOKED):
-        return Refusal(409, "This time has been taken", "Someone else booked it first.", links=more)
+        return Refusal(409, "This time has been taken", "Someone else booked it first.", **_other_times(offer, token))
     if status == OfferStatus.WITHDRAWN or slot.status == SlotStatus.BLOCKED:
-        return Refusal(409, "This time is no longer available", "The clinic has closed this time.", links=more)
+        return Refusal(
+            409, "This time is no longer available", "The clinic has closed this time.", **_other_times(offer, token)
+        )
     if slot.starts_at <= now:
-        return Refusal(409, "This time has passed", "This appointment time is already in the past.", links=more)
+        return Refusal(
+            409,
+            "This time has passed",
+            "This appointment time is already in the past.",
+            **_other_times(offer, token),
+        )
     if status == OfferStatus.QUEUED:
         return Refusal(
             409,
@@ -206,7 +239,7 @@ def _offer_refusal(offer) -> Refusal | None:
             409,
             "This offer has ended",
             "We held this time for you for a while; it has now gone to the next person waiting.",
-            links=more,
+            **_other_times(offer, token),
         )
     return None
 
@@ -236,21 +269,25 @@ def book(token: str, slot_id: int):
         try:
             result = offers.book(patient_id, slot_id)
         except SlotTaken as taken:
+            practitioner = offer.slot.practitioner
             return notice(
                 409,
                 "This time is held for someone else" if held_for_another else "This time was just taken",
                 str(taken),
                 alternatives=portal.bookable(patient_id, taken.alternatives),
                 book_token=token,
-                practitioner=offer.slot.practitioner,
+                practitioner=practitioner,
+                waitlist_url=url_for("patient.keep_waiting", token=token, slot_id=slot_id)
+                if practitioner.active
+                else None,
             )
         except ServiceError as error:
             db.session.rollback()
-            raise _offer_refusal(portal.offer(patient_id, slot_id)) or Refusal(
+            raise _offer_refusal(portal.offer(patient_id, slot_id), token) or Refusal(
                 409, "We couldn't book this time", str(error)
             ) from None
         return _booked_page(result.appointment, repeated=result.repeated)
-    refusal = _offer_refusal(offer)
+    refusal = _offer_refusal(offer, token)
     if refusal is not None:
         raise refusal
     return render_template(
@@ -287,10 +324,46 @@ def decline(token: str, slot_id: int):
         offers.decline(patient_id, slot_id)
     except ServiceError as error:
         db.session.rollback()
-        raise _offer_refusal(portal.offer(patient_id, slot_id)) or Refusal(
+        raise _offer_refusal(portal.offer(patient_id, slot_id), token) or Refusal(
             409, "This offer is no longer open", str(error)
         ) from None
     return notice(200, "Thanks, we'll offer it to someone else", "Thank you for letting us know.", links=more)
+
+
+@bp.post("/book/<token>/<int:slot_id>/waitlist")
+def keep_waiting(token: str, slot_id: int):
+    """The button under an offer that can't be booked: a POST, so a mail scanner
+    opening the page puts nobody on a list."""
+    patient_id = _id(_link("book", token), "p")
+    _load_patient(patient_id)
+    offer = portal.offer(patient_id, slot_id)
+    _check_form(ActionForm())
+    try:
+        waiting = portal.keep_waiting(patient_id, offer.slot.practitioner_id)
+    except ServiceError as error:
+        db.session.rollback()
+        raise Refusal(409, "We couldn't keep you on the waiting list", str(error)) from None
+    title, message = _waiting_words(waiting)
+    links = [(_availability_url(patient_id, waiting.practitioner.id), "See open times")]
+    if waiting.emails_off:
+        message += " You've turned off our emails about new times, so turn them back on to hear of one."
+        links.insert(0, (_preferences_url(patient_id), "Turn on emails about new times"))
+    return notice(200, title, message, links=links)
+
+
+def _waiting_words(waiting: portal.Waiting) -> tuple[str, str]:
+    name = waiting.practitioner.name
+    if waiting.appointment is not None and waiting.appointment.status == AppointmentStatus.PENDING:
+        return "Your request is still with the clinic", f"We'll email you when a time with {name} opens up."
+    if waiting.appointment is not None:
+        return (
+            "You're still waiting for an earlier time",
+            f"Your appointment on {clinic_datetime(waiting.appointment.starts_at)} stays as it is, "
+            f"and we'll email you if an earlier time with {name} opens up.",
+        )
+    if waiting.added:
+        return f"You're on {name}'s waiting list", f"We'll email you when a new time with {name} opens up."
+    return f"You're still on {name}'s waiting list", f"We'll email you when a new time with {name} opens up."
 
 
 @bp.route("/availability/<token>")
@@ -404,11 +477,14 @@ def cancel(token: str):
             if found.status == AppointmentStatus.CANCELLED:  # cancelled a moment ago, by them or the clinic
                 return _already_cancelled(found)
             raise Refusal(409, "We couldn't cancel this appointment", str(error), **_summary(found)) from None
+        again = found.practitioner.active
         return notice(
             200,
             "Your appointment is cancelled",
-            "We've emailed you to confirm. If you'd like another time, please call us.",
+            "We've emailed you to confirm. If you'd like another time, "
+            + ("book one below or call us." if again else "please call us."),
             appointment=found,
+            links=[(_availability_url(found.patient_id, found.practitioner_id), "Book again")] if again else [],
         )
     return render_template(
         "patient/cancel.html", appointment=found, form=form, manage_url=_manage_url(found)

@@ -201,14 +201,10 @@ def _ad_hoc_slot(
 def tell_desk_about(appointment: Appointment, booked_by: str) -> None:
     """The new-appointment notice to all staff and the owner, and the practitioner: a bell entry,
     and an email unless they turned that off (as whoever booked it may well do)."""
-    people = {u.id: u for u in notify.desk()}
-    practitioner_user = appointment.practitioner.user
-    if practitioner_user is not None and practitioner_user.active:
-        people[practitioner_user.id] = practitioner_user
     when = slots.describe(appointment.starts_at)
     state = "requested" if appointment.status == AppointmentStatus.PENDING else "booked"
     notify.bell(
-        people.values(),
+        notify.desk_and(appointment.practitioner),
         "new_appointment_notice",
         f"{appointment.patient.name} {state} with {appointment.practitioner.name}, {when}",
         link=path_for("appointments.detail", appointment_id=appointment.id),
@@ -240,6 +236,15 @@ def _email_patient(kind: str, appointment: Appointment, dedupe_key: str, **conte
         patient_id=appointment.patient_id,
         appointment_id=appointment.id,
     )
+
+
+def open_times_link(appointment: Appointment) -> dict[str, str]:
+    """The patient's page of the practitioner's open times, to book another one themselves;
+    none once the practitioner has left (a deactivated profile takes no bookings)."""
+    practitioner = appointment.practitioner
+    if practitioner is None or not practitioner.active:
+        return {}
+    return {"availability_url": patient_links.url("availability", p=appointment.patient_id, r=practitioner.id)}
 
 
 # ------------------------------------------------------------------ changing an appointment
@@ -282,11 +287,19 @@ def confirm(appointment_id: int, by_user: User | None) -> Appointment:
     return appointment
 
 
-def cancel(appointment_id: int, *, by_user: User | None, reason: str, cancelled_by: str | None = None) -> Appointment:
+def cancel(
+    appointment_id: int,
+    *,
+    by_user: User | None,
+    reason: str,
+    cancelled_by: str | None = None,
+    by_patient: bool = False,
+) -> Appointment:
     """Cancel a pending or confirmed appointment and free its slot (if still ahead).
 
-    The patient is told who cancelled and why, unless the confirmation was
-    still held in its grace period: then neither email goes."""
+    The patient is told who cancelled and why (`by_patient`: they did, from their
+    link, and the email says "You cancelled"), with a way to book again, unless
+    the confirmation was still held in its grace period: then neither email goes."""
     appointment = _appointment_for(appointment_id, by_user)
     reason = (reason or "").strip()
     if not reason:
@@ -316,7 +329,9 @@ def cancel(appointment_id: int, *, by_user: User | None, reason: str, cancelled_
             appointment,
             f"appointment:{appointment.id}:cancelled",
             cancelled_by=who,
+            cancelled_by_patient=by_patient,
             reason=reason,
+            **open_times_link(appointment),
         )
     db.session.commit()
     log.info("appointment %s cancelled by %s", appointment.id, who)
@@ -496,7 +511,13 @@ def reject_reschedule(request_id: int, reason: str, by_user: User) -> Reschedule
         .execution_options(synchronize_session=False)
     )
     db.session.refresh(request)
-    _email_patient("reschedule_rejected", request.appointment, f"reschedule:{request.id}:rejected", reason=reason)
+    _email_patient(
+        "reschedule_rejected",
+        request.appointment,
+        f"reschedule:{request.id}:rejected",
+        reason=reason,
+        **open_times_link(request.appointment),
+    )
     db.session.commit()
     return request
 

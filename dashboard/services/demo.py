@@ -1,9 +1,11 @@
 """A believable clinic for demos and local development."""
 
 import random
+from collections.abc import Mapping
 from datetime import time, timedelta
 from decimal import Decimal
 
+from flask import current_app
 from sqlalchemy import func, select, update
 
 from dashboard.extensions import db
@@ -30,6 +32,7 @@ from dashboard.models.base import utcnow
 from dashboard.services import billing
 from dashboard.services.schedule import clinic_today, local_to_utc
 from dashboard.services.users import create_user
+from dashboard.templating import clinic_zone
 
 STAFF = [
     ("owner", "Aroha Ngata", Role.OWNER, None, None),
@@ -62,6 +65,19 @@ HOURS = {
     "dr.tane": [(1, 13, 17), (2, 9, 12), (4, 9, 12)],
     "dr.okafor": [(0, 13, 16), (2, 13, 16), (3, 9, 12), (4, 13, 16)],
 }
+
+
+# Settings `make run` gives the demo when neither the environment nor .env has them: a clinic's
+# own details that no default can know.
+DEMO_SETTINGS = {
+    "PAYMENT_INSTRUCTIONS": "Pay by bank transfer to Harbourside Clinic, 12-3456-0123456-00, with your invoice "
+    "number as the reference, or by card at reception.",
+}
+
+
+def demo_environment(environ: Mapping[str, str]) -> dict[str, str]:
+    """`environ` with DEMO_SETTINGS filled in where it has none (a value set in .env or the shell wins)."""
+    return {**DEMO_SETTINGS, **{k: v for k, v in environ.items() if k not in DEMO_SETTINGS or v.strip()}}
 
 
 def is_seeded() -> bool:
@@ -194,15 +210,30 @@ SERVICES = [("Consultation", "85.00"), ("Check-up and clean", "120.00"), ("X-ray
 
 
 def _billing(rng: random.Random, users: list[User]) -> None:
-    """Invoices for past appointments: most paid, some owing, a few overdue."""
+    """Invoices for past appointments: most paid, some owing, a few overdue.
+
+    Each is issued on its visit's day and due INVOICE_DUE_DAYS later, never
+    before it was issued. The demo's schedule starts only last week, so the
+    overdue ones (every fifth) are older bills, from visits before it: issued
+    three to six weeks ago and still owing. Numbers follow the issue dates."""
     desk = next(u for u in users if u.role == Role.STAFF)
     today = clinic_today()
     rate = billing.tax_rate()
+    terms = timedelta(days=current_app.config["INVOICE_DUE_DAYS"])
     past = db.session.scalars(
         select(Appointment).where(Appointment.status == AppointmentStatus.COMPLETED).order_by(Appointment.starts_at)
     ).all()
+    bills = []
     for n, appointment in enumerate(past[:30], start=1):
-        issued = appointment.starts_at.date()
+        overdue = n % 5 == 0
+        issued = (
+            today - timedelta(days=rng.randint(21, 42))
+            if overdue
+            else appointment.starts_at.astimezone(clinic_zone()).date()
+        )
+        bills.append((issued, appointment, overdue))
+    bills.sort(key=lambda bill: (bill[0], bill[1].starts_at))
+    for n, (issued, appointment, overdue) in enumerate(bills, start=1):
         lines = [rng.choice(SERVICES) for _ in range(rng.randint(1, 2))]
         items = [
             InvoiceItem(description=d, quantity=Decimal("1"), unit_price=Decimal(p), total=Decimal(p)) for d, p in lines
@@ -212,11 +243,14 @@ def _billing(rng: random.Random, users: list[User]) -> None:
         total = subtotal + tax
         outcome = rng.random()
         half = (total / 2).quantize(Decimal("0.01"))
-        paid = total if outcome < 0.6 else half if outcome < 0.75 else Decimal("0.00")
+        if overdue:
+            paid = half if outcome < 0.3 else Decimal("0.00")
+        else:
+            paid = total if outcome < 0.6 else half if outcome < 0.75 else Decimal("0.00")
         status = InvoiceStatus.PAID if paid == total else InvoiceStatus.PARTIALLY_PAID if paid else InvoiceStatus.UNPAID
         invoice = Invoice(
-            number=f"INV-{issued.year}-{n:05d}", patient_id=appointment.patient_id, appointment_id=appointment.id,
-            issued_on=issued, due_on=issued + timedelta(days=rng.choice([-10, 3, 14])) if issued < today else issued,
+            number=f"INV-{issued.year}-{n:05d}", patient_id=appointment.patient_id,
+            appointment_id=None if overdue else appointment.id, issued_on=issued, due_on=issued + terms,
             status=status, subtotal=subtotal, discount=Decimal("0.00"), tax_rate=rate, tax=tax, total=total,
             amount_paid=paid, created_by_id=desk.id, items=items,
         )  # fmt: skip
@@ -226,7 +260,8 @@ def _billing(rng: random.Random, users: list[User]) -> None:
             db.session.add(
                 Payment(
                     invoice_id=invoice.id, amount=paid, method=rng.choice(["Card", "Cash", "Bank transfer"]),
-                    paid_at=appointment.ends_at, receipt_number=f"R-{issued.year}-{n:05d}-1", recorded_by_id=desk.id,
+                    paid_at=local_to_utc(issued, time(17)) if overdue else appointment.ends_at,
+                    receipt_number=f"R-{issued.year}-{n:05d}-1", recorded_by_id=desk.id,
                 )
             )  # fmt: skip
 

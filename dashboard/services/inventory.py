@@ -20,6 +20,7 @@ from dashboard.models import Item, Role, StockMovement, User
 from dashboard.navigation import external_url, path_for
 from dashboard.services import ServiceError
 from dashboard.services.search import containing
+from dashboard.templating import in_units, stock_left
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +113,7 @@ def _apply(item: Item, change: int, reason: str, by_user: User) -> StockMovement
     db.session.refresh(item)
     if not changed:
         db.session.rollback()
-        raise ServiceError(f"Only {item.quantity} {item.unit or 'in stock'} left: you can't take out {-change}.")
+        raise ServiceError(f"Only {in_units(item.quantity, item.unit)} left: you can't take out {-change}.")
     movement = StockMovement(
         item_id=item.id, change=change, quantity_after=item.quantity, reason=reason[:500], by_user_id=by_user.id
     )
@@ -145,7 +146,7 @@ def _check_low(item: Item, *, by_user: User, movement_id: int | None = None) -> 
     notify.bell(
         keepers,
         "low_stock_alert",
-        f"Low stock: {item.name} ({item.quantity} left, minimum {item.minimum_level})",
+        f"Low stock: {item.name} ({stock_left(item.quantity, item.unit)}, minimum {item.minimum_level})",
         link=path_for("inventory.detail", item_id=item.id),
         email_context={"item": item, "item_url": external_url("inventory.detail", item_id=item.id)},
         # unique per crossing (the claim above makes it once per crossing)

@@ -52,6 +52,7 @@ from dashboard.models.base import utcnow
 from dashboard.navigation import external_url, path_for
 from dashboard.services import ServiceError, appointments, waitlist
 from dashboard.services import schedule as slots
+from dashboard.templating import plural
 
 log = logging.getLogger(__name__)
 
@@ -242,7 +243,8 @@ def _offer_to_everyone(practitioner: Practitioner, new: list[Slot], people: list
         _write(rows, messages, notes)
         db.session.commit()
     if offered:
-        _tell_staff(practitioner, new, f"Offered {_times(len(shown))} with {practitioner.name} to {offered} patient(s)")
+        title = f"Offered {_times(len(shown))} with {practitioner.name} to {plural(offered, 'patient')}"
+        _tell_staff(practitioner, new, title)
     return {"slots": len(new), "patients": offered, "mode": EVERYONE}
 
 

@@ -5,7 +5,7 @@ checks that the rows exist and belong together (an appointment of another
 patient is as missing as one that doesn't exist). Booking, confirming,
 cancelling and moving go through the offers and appointments services; this
 module adds the patient's side: their page, their email preferences, and
-telling the desk when a patient acts.
+telling the desk and the practitioner when a patient acts.
 """
 
 from dataclasses import dataclass, field
@@ -19,6 +19,7 @@ from dashboard.extensions import db
 from dashboard.models import (
     OPEN_OFFERS,
     Appointment,
+    AppointmentStatus,
     Offer,
     OfferStatus,
     Patient,
@@ -34,7 +35,7 @@ from dashboard.models.base import utcnow
 from dashboard.models.schedule import ACTIVE
 from dashboard.navigation import path_for
 from dashboard.notify.kinds import KINDS, Kind
-from dashboard.services import ServiceError, appointments
+from dashboard.services import ServiceError, appointments, waitlist
 
 MESSAGES_SHOWN = 20
 MAX_ID = 2**63 - 1  # ids beyond this don't exist, and some drivers can't even compare them
@@ -153,6 +154,44 @@ def open_offers(patient_id: int, *, now: datetime | None = None) -> list[Offer]:
     )
 
 
+@dataclass
+class Waiting:
+    """How a patient who asked to be kept on a practitioner's list is waiting."""
+
+    practitioner: Practitioner
+    added: bool = False  # a new waiting-list entry (else they were on the list already)
+    appointment: Appointment | None = None  # waiting through it instead: a request, or "earlier, please"
+    emails_off: bool = False  # they turned off the emails that would tell them of a new time
+
+
+def keep_waiting(patient_id: int, practitioner_id: int) -> Waiting:
+    """The patient's "keep me on the waiting list": on that practitioner's list, unless they already
+    wait through an appointment of theirs (a pending request, or one marked "earlier, please"),
+    which new times are offered to already: a list entry too would book them a second appointment.
+    ServiceError if the practitioner takes no bookings any more."""
+    patient(patient_id)
+    doctor = practitioner(practitioner_id)
+    if not doctor.active:
+        raise ServiceError(f"{doctor.name} isn't taking appointments any more. Please call us and we'll help.")
+    emails_off = not preferences(patient_id).get("new_availability", True)
+    through = db.session.scalar(
+        select(Appointment)
+        .where(
+            Appointment.patient_id == patient_id,
+            Appointment.practitioner_id == practitioner_id,
+            Appointment.starts_at > utcnow(),
+            (Appointment.status == AppointmentStatus.PENDING)
+            | ((Appointment.status == AppointmentStatus.CONFIRMED) & Appointment.wants_earlier.is_(True)),
+        )
+        .order_by(Appointment.starts_at)
+        .limit(1)
+    )
+    if through is not None:
+        return Waiting(doctor, appointment=through, emails_off=emails_off)
+    _entry, added = waitlist.keep(patient_id, practitioner_id)
+    return Waiting(doctor, added=added, emails_off=emails_off)
+
+
 # ------------------------------------------------------------------ the patient's own page
 
 
@@ -259,8 +298,9 @@ def unsubscribe(patient_id: int, kind_name: str) -> bool:
 
 
 def _tell_desk(appointment: Appointment, title: str) -> None:
+    """The desk's bell, and the practitioner's: it is their day that changes."""
     notify.bell(
-        notify.desk(),
+        notify.desk_and(appointment.practitioner),
         "patient_action",
         title,
         link=path_for("appointments.detail", appointment_id=appointment.id),
@@ -269,16 +309,20 @@ def _tell_desk(appointment: Appointment, title: str) -> None:
 
 
 def cancel(appointment: Appointment, reason: str) -> Appointment:
-    """The patient cancels from their link; the desk's bell rings. ServiceError if it can't be cancelled."""
+    """The patient cancels from their link; the desk's and the practitioner's bells ring.
+    ServiceError if it can't be cancelled."""
     reason = (reason or "").strip()
     name = appointment.patient.name
-    done = appointments.cancel(appointment.id, by_user=None, reason=reason, cancelled_by=f"{name} (online)")
+    done = appointments.cancel(
+        appointment.id, by_user=None, reason=reason, cancelled_by=f"{name} (online)", by_patient=True
+    )
     _tell_desk(done, f"{name} cancelled online: {reason}")
     return done
 
 
 def ask_to_move(appointment: Appointment, note: str) -> RescheduleRequest:
-    """The patient asks for another time; the desk's bell rings. ServiceError if one is already waiting."""
+    """The patient asks for another time; the desk's and the practitioner's bells ring.
+    ServiceError if one is already waiting."""
     request = appointments.request_reschedule(appointment.id, note=note, by_user=None, source="link")
     note = request.note
     name = appointment.patient.name

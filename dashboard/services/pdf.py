@@ -4,14 +4,13 @@ fpdf2 with DejaVu Sans (vendored in static/fonts, with its licence), so
 names with macrons and other non-Latin-1 letters print as written.
 """
 
-from decimal import Decimal
 from pathlib import Path
 
 from flask import current_app
 from fpdf import FPDF
 
 from dashboard.models import Invoice, Payment
-from dashboard.templating import clinic_datetime, money
+from dashboard.templating import clinic_datetime, money, quantity
 
 FONTS = Path(__file__).resolve().parent.parent / "static" / "fonts"
 
@@ -67,7 +66,7 @@ def invoice_pdf(invoice: Invoice) -> bytes:
     doc.row([("Description", widths[0], "L"), ("Qty", widths[1], "R"), ("Unit price", widths[2], "R"),
              ("Amount", widths[3], "R")], bold=True)  # fmt: skip
     for item in invoice.items:
-        doc.row([(_fit(item.description, 58), widths[0], "L"), (_quantity(item.quantity), widths[1], "R"),
+        doc.row([(_fit(item.description, 58), widths[0], "L"), (quantity(item.quantity), widths[1], "R"),
                  (money(item.unit_price), widths[2], "R"), (money(item.total), widths[3], "R")])  # fmt: skip
     doc.ln(2)
     label_width = sum(widths[:3])
@@ -112,7 +111,3 @@ def clinic_date_of(day) -> str:
 
 def _fit(text: str, length: int) -> str:
     return text if len(text) <= length else text[: length - 1] + "…"
-
-
-def _quantity(value: Decimal) -> str:
-    return f"{value.normalize():f}"

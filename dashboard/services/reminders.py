@@ -6,7 +6,9 @@ second scan (or a second machine) writes nothing new, and an appointment that
 is moved gets a reminder for its new time. An appointment booked (or moved)
 after its reminder moment had passed gets none: its confirmation was sent
 moments before. Hours are real elapsed hours (times are UTC), so a reminder
-24 hours ahead is right across a daylight-saving change.
+24 hours ahead is right across a daylight-saving change. The email words the
+time from the moment it is written, in the clinic's zone ("tomorrow at
+9:30 am", "in 2 hours, at 2:00 pm"), never from the lead time.
 """
 
 import logging
@@ -64,7 +66,7 @@ def send_appointment_reminders(hours: int, *, now: datetime | None = None) -> in
             context={
                 "patient": appointment.patient,
                 "appointment": appointment,
-                "hours_ahead": hours,
+                "written_at": now,  # the email says "tomorrow at 9:30 am" from this moment
                 **patient_links.for_appointment(appointment.id, appointment.patient_id),
                 **patient_links.for_optional_email("appointment_reminder", appointment.patient_id),
             },

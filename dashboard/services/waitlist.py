@@ -48,16 +48,13 @@ def add(
         raise ServiceError("Choose a patient.")
     if expires_on is not None and expires_on < slots.clinic_today():
         raise ServiceError("The end date is in the past.")
-    last = db.session.scalar(
-        select(func.max(WaitlistEntry.position)).where(WaitlistEntry.practitioner_id == practitioner_id)
-    )
     entry = WaitlistEntry(
         practitioner_id=practitioner_id,
         patient_id=patient_id,
         urgent=urgent,
         preferences=(preferences or "").strip()[:PREFERENCES_LENGTH],
         expires_on=expires_on,
-        position=(last or 0) + 1,
+        position=_next_position(practitioner_id),
         created_by_id=by_user.id,
     )
     db.session.add(entry)
@@ -67,6 +64,42 @@ def add(
         db.session.rollback()
         raise ServiceError("That patient is already on this waiting list.") from None
     return entry
+
+
+def keep(patient_id: int, practitioner_id: int) -> tuple[WaitlistEntry, bool]:
+    """The patient's own "keep me on the waiting list" (from an offer they couldn't book): their
+    open entry with the practitioner, or a new one at the end of the line. True if it is new."""
+    expire()  # an entry past its end date doesn't count: they get a new one
+    entry = _open_for(patient_id, practitioner_id)
+    if entry is not None:
+        return entry, False
+    entry = WaitlistEntry(
+        practitioner_id=practitioner_id, patient_id=patient_id, position=_next_position(practitioner_id)
+    )
+    db.session.add(entry)
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same button, pressed twice at once: the other press added it
+        db.session.rollback()
+        return _open_for(patient_id, practitioner_id), False
+    return entry, True
+
+
+def _open_for(patient_id: int, practitioner_id: int) -> WaitlistEntry | None:
+    return db.session.scalar(
+        select(WaitlistEntry).where(
+            WaitlistEntry.patient_id == patient_id,
+            WaitlistEntry.practitioner_id == practitioner_id,
+            WaitlistEntry.ended_at.is_(None),
+        )
+    )
+
+
+def _next_position(practitioner_id: int) -> int:
+    last = db.session.scalar(
+        select(func.max(WaitlistEntry.position)).where(WaitlistEntry.practitioner_id == practitioner_id)
+    )
+    return (last or 0) + 1
 
 
 def _open_entry(entry_id: int, by_user: User) -> WaitlistEntry:
