@@ -52,9 +52,7 @@ def main() -> int:
     started_redis = not os.environ.get("REDIS_URL")
     base_url = app.config["BASE_URL"]
     # os.environ has .env in it by now (config loads it): a clinic's own settings win over the demo's.
-    env = demo_environment(
-        dict(os.environ, REDIS_URL=app.config["REDIS_URL"], BASE_URL=base_url, PYTHONUNBUFFERED="1")
-    )
+    env = demo_environment(dict(os.environ, REDIS_URL=app.config["REDIS_URL"], BASE_URL=base_url, PYTHONUNBUFFERED="1"))
 
     flask("db", "upgrade", env=env)
     flask("seed-demo", "--if-empty", env=env)
