@@ -31,6 +31,8 @@ def batch_of(kind: str, n: int = 14) -> list[dict]:
                 context[key] = f"{context[key]}-{i}?a=1&b='{i}'"
         if "recipient_name" in context:
             context["recipient_name"] = NAMES[i % len(NAMES)] or None
+        if "book_links" in context:
+            context["book_links"] = {slot: f"{url}-{i}" for slot, url in context["book_links"].items()}
         contexts.append(context)
     return contexts
 

@@ -70,7 +70,7 @@ def key_facts(kind: str, context: dict) -> list[str]:
         return [item.name, item.sku, str(item.quantity), str(item.minimum_level)]
     if kind == "new_availability":
         practitioner = context["practitioner"]
-        return [practitioner.name, practitioner.specialty, "$85.00"] + [slot.book_url for slot in context["slots"]]
+        return [practitioner.name, practitioner.specialty, "$85.00"] + list(context["book_links"].values())
     if kind == "delivery_failed":
         failed = context["failed"]
         return [failed.subject, failed.recipients, failed.error]
@@ -224,20 +224,17 @@ def test_new_availability_lists_only_the_slots_given_at_most_five(app):
     email = render(app, "new_availability", context)
     assert email.html.count("Book this time") == len(slots)
     for slot in slots:
-        assert f'href="{slot.book_url}"' in email.html
-        assert slot.book_url in email.text
+        assert f'href="{context["book_links"][slot.id]}"' in email.html
+        assert context["book_links"][slot.id] in email.text
     assert "Hello Aroha" in email.html and "Hello Aroha" in email.text
     assert "whoever books it first" in email.text
 
     start = datetime(2026, 4, 1, 20, 0, tzinfo=UTC)
     context["slots"] = [
-        SimpleNamespace(
-            starts_at=start + timedelta(hours=n),
-            ends_at=start + timedelta(hours=n, minutes=30),
-            book_url=f"https://clinic.example.org/p/book/slot-{n}",
-        )
+        SimpleNamespace(id=n, starts_at=start + timedelta(hours=n), ends_at=start + timedelta(hours=n, minutes=30))
         for n in range(8)
     ]
+    context["book_links"] = {n: f"https://clinic.example.org/p/book/slot-{n}" for n in range(8)}
     email = render(app, "new_availability", context)
     assert email.html.count("Book this time") == 5
     assert "slot-4" in email.html and "slot-5" not in email.html

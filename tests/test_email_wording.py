@@ -241,8 +241,8 @@ ENDPOINTS = {
 def expected_links(context: dict) -> dict[str, str]:
     """Each URL in the sample context, mapped to the name of the context key it came from."""
     found = {value: key for key, value in context.items() if key in ENDPOINTS and value}
-    for slot in context.get("slots", []):
-        found[slot.book_url] = "book_url"
+    for url in context.get("book_links", {}).values():
+        found[url] = "book_url"
     return found
 
 

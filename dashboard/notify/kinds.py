@@ -94,6 +94,7 @@ KINDS = {
             "{{ practitioner.name }} has new times available",
             "patient",
             optional=True,
+            personal=("patient", "book_links"),  # each patient's booking links: {slot id: url}
         ),
         Kind(
             "delivery_failed",

@@ -224,14 +224,12 @@ def new_availability() -> dict:
             specialty="General practice",
             consultation_fee=Decimal("85.00"),
         ),
+        # The times are the same for everyone a fan-out writes to; each patient's links are their own.
         "slots": [
-            NS(
-                starts_at=start,
-                ends_at=start + timedelta(minutes=30),
-                book_url=external_url("patient.book", token=book, slot_id=slot_id),
-            )
+            NS(id=slot_id, starts_at=start, ends_at=start + timedelta(minutes=30))
             for slot_id, start in zip(SLOT_IDS, starts, strict=True)
         ],
+        "book_links": {slot_id: external_url("patient.book", token=book, slot_id=slot_id) for slot_id in SLOT_IDS},
         "more_url": _open_times_url(),
         **_optional_links("new_availability"),
     }
