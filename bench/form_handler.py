@@ -138,7 +138,7 @@ def _rendered() -> list[tuple[SimpleNamespace, str]]:
             text=rendered.text,
             html=rendered.html,
             smtp_message_id=f"<bench-{request.form['tag']}-{n}@clinic.example.org>",
-            attachments=[calendar_attachment(context)] if kinds.get(kind).calendar else [],
+            attachments=[calendar_attachment(kind, context)] if kinds.get(kind).calendar else [],
         )
         messages.append((message, to))
     return messages

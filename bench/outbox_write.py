@@ -1,7 +1,7 @@
 """Writing the outbox: 5,000 rendered rows, one commit, on SQLite.
 
 Ours, three ways, each 5,000 emails (kinds in turn, so calendar kinds add their .ics
-attachment row), then one commit, with MAIL_BACKEND=outbox so nothing is queued:
+attachment row, built with icalendar), then one commit, with MAIL_BACKEND=outbox so nothing is queued:
   batch:    notify.emails(kind, [notify.Message(...), ...]) once per kind, every message
             with a dedupe key, shaped as a fan-out is: one shared context per kind (the
             same appointment, invoice, times...) and each recipient their own patient
@@ -143,7 +143,7 @@ def traced_run(n: int = 1000) -> list[tuple[str, float]]:
     from dashboard.notify import outbox, recipients
 
     targets = [
-        (outbox, "render_email", "render_email (Jinja + CSS inlining)"),
+        (outbox, "render_emails", "render_emails (Jinja + CSS inlining)"),
         (outbox, "_insert", "_insert (INSERT .. ON CONFLICT .. RETURNING)"),
         (outbox, "calendar_attachment", "calendar_attachment (.ics)"),
         (recipients, "clean", "recipients.clean (email-validator)"),
@@ -176,6 +176,21 @@ def traced_run(n: int = 1000) -> list[tuple[str, float]]:
     return results
 
 
+def invitation_ms(m: int = 600) -> float:
+    """Building one .ics invitation with icalendar (what each calendar kind's row adds); ms per call."""
+    from dashboard.notify.outbox import calendar_attachment
+    from dashboard.notify.samples import sample_context
+
+    contexts = [sample_context(kind) for kind in ("appointment_confirmation", "reschedule_approved")]
+    for i, context in enumerate(contexts):
+        context["appointment"].id = 1000 + i
+    calendar_attachment("appointment_confirmation", contexts[0])  # warm
+    started = time.perf_counter()
+    for i in range(m):
+        calendar_attachment("appointment_confirmation", contexts[i % 2])
+    return (time.perf_counter() - started) * 1000 / m
+
+
 def render_and_insert_parts(m: int = 600) -> list[tuple[str, float]]:
     """Microbenchmarks of the parts of a row: rendering split into Jinja and CSS inlining; ms per call."""
     import css_inline
@@ -184,7 +199,7 @@ def render_and_insert_parts(m: int = 600) -> list[tuple[str, float]]:
 
     from dashboard.models.base import utcnow
     from dashboard.notify import kinds
-    from dashboard.notify.outbox import _insert
+    from dashboard.notify.outbox import _insert, calendar_attachment
     from dashboard.notify.render import clinic_context, email_templates, render_email
     from dashboard.notify.samples import SAMPLES, sample_context
 
@@ -226,6 +241,10 @@ def render_and_insert_parts(m: int = 600) -> list[tuple[str, float]]:
         ("  CSS inlining of the content (css_inline)", lambda i: css_inline.inline_fragment(fragments[i % 12], css)),
         ("  for scale: compiling one subject template", lambda i: env.from_string(kinds.get(names[i % 12]).subject)),
         ("_insert (one row)", lambda i: _insert(row(i))),
+        (
+            "one .ics invitation (icalendar)",
+            lambda i: calendar_attachment("appointment_confirmation", sample_context("appointment_confirmation")),
+        ),
     ]
     results = []
     for name, step in stages:
@@ -297,6 +316,10 @@ def main() -> int:
             report.line(
                 f"      (distinct contexts, as a reminder scan: {distinct / floor:.1f}x; "
                 f"single, one notify.email call per row: {single / floor:.1f}x; not targets)"
+            )
+            report.line(
+                f"one .ics invitation built with icalendar: {invitation_ms():.3f} ms per call"
+                f" ({attachments} of the {written} rows carry one)"
             )
 
             if not ok:

@@ -166,7 +166,7 @@ def emails_preview_command(out_dir):
         rendered = render_email(kind.name, context)
         (folder / f"{kind.name}.html").write_text(rendered.html)
         (folder / f"{kind.name}.txt").write_text(f"Subject: {rendered.subject}\n\n{rendered.text}")
-        attachments = [calendar_attachment(context)] if kind.calendar else []
+        attachments = [calendar_attachment(kind.name, context)] if kind.calendar else []
         message = SimpleNamespace(
             id=0, subject=rendered.subject, html=rendered.html, text=rendered.text, smtp_message_id=None,
             recipients=["patient@example.org"], attachments=attachments,

@@ -5,6 +5,7 @@ import subprocess
 import sys
 from datetime import timedelta
 
+import icalendar
 import pytest
 
 from dashboard.extensions import db
@@ -32,9 +33,35 @@ def test_a_booking_reaches_the_patient_and_the_desk(app, smtp, start_process, pe
     assert confirmation["Subject"].startswith("Your appointment with")
     assert "Check-up" in confirmation.get_body(("plain",)).get_content()
     [invitation] = [p for p in confirmation.iter_attachments() if p.get_filename() == "appointment.ics"]
-    assert "BEGIN:VEVENT" in invitation.get_content()
+    assert invitation.get_content_type() == "text/calendar" and invitation.get_param("method") == "REQUEST"
+    assert icalendar.Calendar.from_ical(invitation.get_content())["METHOD"] == "REQUEST"
     notice = by_recipient[people["owner"].email]
     assert "Aroha Ngata" in notice.get_body(("plain",)).get_content()
+
+
+def test_a_cancellation_reaches_the_patient_with_a_calendar_cancel(app, smtp, start_process, people):
+    start_process()
+    practitioner = practitioner_of(people["practitioner"])
+    patient = make_patient("Siobhán", "O'Brien", email="siobhan@patients.example.org")
+    slot = make_slot(practitioner, starts_in=timedelta(days=2))
+    booked = appointments.book(patient_id=patient.id, slot_id=slot.id, by_user=people["staff"]).appointment
+    appointments.cancel(booked.id, by_user=people["staff"], reason="Dr Who is unwell; sorry 🌿")
+
+    def to_patient():
+        return [r.message for r in smtp.received if r.rcpt_tos == [patient.email]]
+
+    wait_for(lambda: len(to_patient()) >= 2, timeout=30, message="confirmation and cancellation")
+    by_subject = {m["Subject"]: m for m in to_patient()}
+    [cancellation] = [m for subject, m in by_subject.items() if "cancelled" in subject]
+    [confirmation] = [m for subject, m in by_subject.items() if subject.startswith("Your appointment with")]
+    [part] = [p for p in cancellation.iter_attachments() if p.get_content_type() == "text/calendar"]
+    assert part.get_param("method") == "CANCEL" and part.get_filename() == "appointment.ics"
+    assert "removes the appointment from your calendar" in cancellation.get_body(("plain",)).get_content()
+    [cancelled] = icalendar.Calendar.from_ical(part.get_content()).walk("VEVENT")
+    [invitation] = [p for p in confirmation.iter_attachments() if p.get_content_type() == "text/calendar"]
+    [original] = icalendar.Calendar.from_ical(invitation.get_content()).walk("VEVENT")
+    assert cancelled["UID"] == original["UID"] and cancelled["SEQUENCE"] > original["SEQUENCE"]
+    assert cancelled["STATUS"] == "CANCELLED"
 
 
 def test_the_reminder_command_run_twice_sends_one_reminder(app, smtp, backend, people):

@@ -61,6 +61,7 @@ def test_what_arrives_is_what_the_outbox_shows(app, smtp):
     assert parts["text/plain"].get_content().replace("\r\n", "\n").strip() == message.text.strip()
     assert "text/html" in parts
     assert parts["text/calendar"].get_filename() == "appointment.ics"
+    assert parts["text/calendar"].get_param("method") == "REQUEST"
 
 
 def test_a_4xx_is_retried_with_backoff_and_delivered_once_the_server_recovers(app, smtp):

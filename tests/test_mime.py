@@ -20,7 +20,9 @@ def outgoing(**overrides):
         "bcc_addrs": "",
         "attempts": 0,
         "attachments": [
-            mime.OutgoingAttachment("appointment.ics", "text/calendar; method=PUBLISH", b"BEGIN:VCALENDAR\r\n" * 40)
+            mime.OutgoingAttachment(
+                "appointment.ics", "text/calendar; method=REQUEST; charset=utf-8", b"BEGIN:VCALENDAR\r\n" * 40
+            )
         ],
     }
     values.update(overrides)
@@ -49,7 +51,16 @@ def test_structure_headers_and_content_round_trip(app):
     [attachment] = list(parsed.iter_attachments())
     assert attachment.get_filename() == "appointment.ics"
     assert attachment.get_content_type() == "text/calendar"
+    # A calendar reads the invitation's method from the part's type.
+    assert attachment.get_param("method") == "REQUEST" and attachment.get_content_charset() == "utf-8"
     assert attachment.get_payload(decode=True) == b"BEGIN:VCALENDAR\r\n" * 40
+
+
+def test_an_attachment_keeps_its_own_type_parameters_but_not_a_name(app):
+    attachment = mime.OutgoingAttachment("invite.ics", 'text/calendar;method=CANCEL;  name="x.ics"', b"x")
+    [part] = list(parse(mime.to_bytes(outgoing(attachments=[attachment]))).iter_attachments())
+    assert part.get_content_type() == "text/calendar" and part.get_param("method") == "CANCEL"
+    assert part.get_param("name") == "invite.ics" and part.get_filename() == "invite.ics"
 
 
 def test_without_attachments_it_is_a_plain_alternative(app):
@@ -64,3 +75,15 @@ def test_without_attachments_it_is_a_plain_alternative(app):
 def test_line_breaks_never_reach_a_header(app, field, value):
     with pytest.raises(HeaderInjection):
         mime.to_bytes(outgoing(**{field: value}))
+
+
+@pytest.mark.parametrize(
+    "filename,content_type",
+    [
+        ("a.ics", "text/calendar; method=REQUEST\r\nBcc: victim@example.org"),
+        ("a.ics\nBcc: b@example.org", "text/plain"),
+    ],
+)
+def test_line_breaks_never_reach_an_attachments_headers(app, filename, content_type):
+    with pytest.raises(HeaderInjection):
+        mime.to_bytes(outgoing(attachments=[mime.OutgoingAttachment(filename, content_type, b"x")]))

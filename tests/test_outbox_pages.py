@@ -1,5 +1,9 @@
 """The owner's outbox page, the email gallery and `flask emails preview`."""
 
+import email
+import email.policy
+
+import icalendar
 from sqlalchemy import select
 
 from dashboard import notify
@@ -104,4 +108,8 @@ def test_flask_emails_preview_writes_every_kind(runner, tmp_path):
         assert (tmp_path / f"{kind}.html").read_text().startswith("<")
         assert (tmp_path / f"{kind}.txt").read_text().startswith("Subject: ")
         assert b"MIME-Version: 1.0" in (tmp_path / f"{kind}.eml").read_bytes()
-    assert b"text/calendar" in (tmp_path / "appointment_reminder.eml").read_bytes()
+    for kind, method in [("appointment_reminder", "REQUEST"), ("appointment_cancelled", "CANCEL")]:
+        message = email.message_from_bytes((tmp_path / f"{kind}.eml").read_bytes(), policy=email.policy.default)
+        [invitation] = [p for p in message.iter_attachments() if p.get_content_type() == "text/calendar"]
+        assert invitation.get_param("method") == method
+        assert icalendar.Calendar.from_ical(invitation.get_content())["METHOD"] == method

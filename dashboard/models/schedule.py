@@ -122,6 +122,10 @@ class Appointment(db.Model):
     cancel_reason: Mapped[str | None] = mapped_column(Text)
     # "Would like an earlier time": new availability with this practitioner is offered to them.
     wants_earlier: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # The SEQUENCE of the patient's calendar invitation (RFC 5545): 0 at the first one,
+    # raised by each move or cancellation of a confirmed appointment, so their calendar
+    # replaces the entry rather than keeping the old one (see notify/ics.py).
+    calendar_sequence: Mapped[int] = mapped_column(default=0, server_default=text("0"))
 
     patient: Mapped[Patient] = relationship()
     practitioner: Mapped[Practitioner] = relationship()

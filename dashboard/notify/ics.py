@@ -1,69 +1,72 @@
-"""Calendar invitations (.ics, RFC 5545) for appointment emails.
+"""Calendar invitations for appointment emails: iCalendar (RFC 5545) sent as
+iTIP over email (RFC 5546), built with the icalendar library.
 
-One event with fixed properties, so it is written directly rather than
-through a calendar library: a fan-out writes thousands of these and the
-library costs more than the rest of the email. tests/test_ics.py parses the
-result with icalendar to check it.
+Every email about one appointment carries the same UID, so the patient's
+calendar keeps one entry for it: a REQUEST adds the entry or, with a higher
+SEQUENCE, moves it; a CANCEL with a higher SEQUENCE removes it. The sequence
+is the appointment's `calendar_sequence`, which the appointment services
+raise with each change to an invitation the patient already holds (a move, a
+cancellation); a reminder repeats it, because nothing changed.
 """
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from flask import current_app
+from icalendar import Alarm, Calendar, Event, vCalAddress
 
 from dashboard.models.base import utcnow
+from dashboard.notify import mime
 
-LINE_OCTETS = 75
+REQUEST = "REQUEST"
+CANCEL = "CANCEL"
+STATUS = {REQUEST: "CONFIRMED", CANCEL: "CANCELLED"}
+FILENAME = "appointment.ics"
+ALARM_BEFORE = timedelta(hours=1)
 
 
-def appointment_invite(
-    *, uid: str, starts_at: datetime, ends_at: datetime, summary: str, description: str = ""
-) -> bytes:
+def content_type(method: str) -> str:
+    """What the attachment is labelled: mail clients read the method here, not in the file."""
+    return f"text/calendar; method={method}; charset=utf-8"
+
+
+def uid(appointment) -> str:
+    """The same for every email about one appointment. A sample (no id, in previews) is named by its start."""
+    domain = mime.sender_address().rpartition("@")[2] or "localhost"
+    part = getattr(appointment, "id", None) or _utc(appointment.starts_at).strftime("%Y%m%dT%H%M")
+    return f"appointment-{part}@{domain}"
+
+
+def invitation(method: str, appointment, *, attendee: str, attendee_name: str = "") -> bytes:
+    """The .ics for `appointment` (an Appointment, or a sample with the same attributes) sent to
+    the address `attendee`: calendars match that address to the mailbox the invitation is in."""
+    if method not in STATUS:
+        raise ValueError(f"unknown calendar method {method!r}")
     config = current_app.config
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        f"PRODID:{_text('-//' + config['CLINIC_NAME'] + '//Clinic dashboard//EN')}",
-        "METHOD:PUBLISH",
-        "BEGIN:VEVENT",
-        f"UID:{_text(uid)}",
-        f"DTSTAMP:{_utc(utcnow())}",
-        f"DTSTART:{_utc(starts_at)}",
-        f"DTEND:{_utc(ends_at)}",
-        f"SUMMARY:{_text(summary)}",
-        f"LOCATION:{_text(config['CLINIC_NAME'] + ', ' + config['CLINIC_ADDRESS'])}",
-    ]
-    if description:
-        lines.append(f"DESCRIPTION:{_text(description)}")
-    lines += ["END:VEVENT", "END:VCALENDAR"]
-    return b"".join(_fold(line.encode()) + b"\r\n" for line in lines)
+    clinic = config["CLINIC_NAME"]
+    summary = f"Appointment with {appointment.practitioner_name}"
+    reason = getattr(appointment, "reason", "") or ""
+    call = "To book again" if method == CANCEL else "To change or cancel"
+    description = (f"Reason: {reason}\n\n" if reason else "") + f"{call}, call {clinic} on {config['CLINIC_PHONE']}."
+    event = Event.new(
+        uid=uid(appointment),
+        sequence=appointment.calendar_sequence,
+        stamp=utcnow(),
+        start=_utc(appointment.starts_at),
+        end=_utc(appointment.ends_at),
+        summary=summary,
+        location=f"{clinic}, {config['CLINIC_ADDRESS']}",
+        description=description,
+        status=STATUS[method],
+        organizer=vCalAddress.new(mime.sender_address(), cn=clinic),
+        attendees=[vCalAddress.new(attendee, cn=attendee_name or None, role="REQ-PARTICIPANT", rsvp=False)],
+    )
+    if method == REQUEST:  # a cancelled appointment needs no reminder
+        event.add_component(Alarm.new_display(f"{summary} at {clinic} in one hour", -ALARM_BEFORE))
+    calendar = Calendar.new(method=method, prodid=f"-//{clinic}//Clinic dashboard//EN", subcomponents=[event])
+    calendar.uid = None  # Calendar.new names the calendar with a random UID; the event's is the one that matters
+    return calendar.to_ical()
 
 
-def _utc(value: datetime) -> str:
-    """A UTC date-time (naive values are taken as UTC, as the database stores them)."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-
-
-def _text(value: str) -> str:
-    """A TEXT value: backslash, semicolon and comma escaped; line breaks as \\n."""
-    value = value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-    return value.replace("\r\n", "\\n").replace("\r", "\\n").replace("\n", "\\n")
-
-
-def _fold(line: bytes) -> bytes:
-    """Lines longer than 75 octets continue on the next line after CRLF and a space,
-    never splitting a UTF-8 character."""
-    if len(line) <= LINE_OCTETS:
-        return line
-    parts = []
-    limit = LINE_OCTETS
-    while len(line) > limit:
-        cut = limit
-        while cut > 0 and (line[cut] & 0xC0) == 0x80:  # inside a multi-byte character
-            cut -= 1
-        parts.append(line[:cut])
-        line = line[cut:]
-        limit = LINE_OCTETS - 1  # continuation lines start with a space
-    parts.append(line)
-    return b"\r\n ".join(parts)
+def _utc(value: datetime) -> datetime:
+    """Naive values are taken as UTC, as the database stores them."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

@@ -3,7 +3,9 @@
 `subject` is a Jinja template rendered with the same context as the body.
 `audience` says who receives it: a patient, or staff (who may choose per
 kind whether they also want it by email). `optional` emails are the ones a
-patient may unsubscribe from; `calendar` ones carry an .ics attachment.
+patient may unsubscribe from; `calendar` ones carry an .ics invitation
+with that iTIP method (REQUEST adds or updates the patient's calendar entry,
+CANCEL removes it).
 `personal` names the context objects that are each recipient's own (read
 attribute by attribute: their name), so that a batch to many recipients is
 rendered once and filled in for each (dashboard.notify.batch; strings that
@@ -20,7 +22,7 @@ class Kind:
     subject: str
     audience: str  # "patient" | "staff"
     optional: bool = False
-    calendar: bool = False
+    calendar: str | None = None  # the .ics method: "REQUEST" or "CANCEL"
     personal: tuple[str, ...] = ("patient",)
 
 
@@ -32,7 +34,7 @@ KINDS = {
             "Appointment confirmation",
             "Your appointment with {{ appointment.practitioner_name }} on {{ appointment.starts_at | clinic_date }}",
             "patient",
-            calendar=True,
+            calendar="REQUEST",
         ),
         Kind(
             "appointment_reminder",
@@ -40,20 +42,21 @@ KINDS = {
             "Reminder: {{ appointment.practitioner_name }}, {{ appointment.starts_at | clinic_datetime }}",
             "patient",
             optional=True,
-            calendar=True,
+            calendar="REQUEST",
         ),
         Kind(
             "appointment_cancelled",
             "Appointment cancelled",
             "Your appointment on {{ appointment.starts_at | clinic_date }} is cancelled",
             "patient",
+            calendar="CANCEL",
         ),
         Kind(
             "reschedule_approved",
             "Reschedule approved",
             "Your appointment has moved to {{ appointment.starts_at | clinic_datetime }}",
             "patient",
-            calendar=True,
+            calendar="REQUEST",
         ),
         Kind(
             "reschedule_rejected",

@@ -196,8 +196,10 @@ def _qp_part(content_type: str, content: str) -> list[str]:
 
 
 def _base64_part(attachment) -> list[str]:
-    maintype, _, subtype = attachment.content_type.partition("/")
-    content_type = f"{maintype}/{subtype.split(';')[0].strip()}"
+    # The type keeps its parameters: a calendar reads an invitation's method from
+    # "text/calendar; method=REQUEST; charset=utf-8". Our name= replaces any given.
+    kind, *parameters = (p.strip() for p in reject_line_breaks(attachment.content_type, "attachment type").split(";"))
+    content_type = "; ".join([kind, *(p for p in parameters if p and not p.lower().startswith("name="))])
     filename = reject_line_breaks(attachment.filename, "attachment name").replace("\\", "").replace('"', "")
     data = attachment.data
     lines = [binascii.b2a_base64(data[i : i + 57], newline=False).decode("ascii") for i in range(0, len(data), 57)]

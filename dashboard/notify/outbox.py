@@ -12,7 +12,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import current_app
 from sqlalchemy import event, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -95,7 +94,7 @@ def emails(kind: str, messages: Iterable[Message]) -> list[int]:
     rows, files, alone = [], {}, []
     for (message, to_list), rendered in zip(todo, render_emails(kind, [m.context for m, _ in todo]), strict=True):
         row = _row(kind, message, to_list, rendered, now)
-        attachments = list(message.attachments) or _calendar(kind, message.context)
+        attachments = list(message.attachments) or _calendar(kind, message.context, to_list[0])
         if attachments and message.dedupe_key is None:
             # Without a key the bulk insert cannot tell which new id is this row's.
             message_id = _insert(row)
@@ -138,10 +137,10 @@ def _row(kind: str, message: Message, to_list: list[str], rendered: Rendered, no
     }
 
 
-def _calendar(kind: str, context: dict) -> list[Attachment]:
+def _calendar(kind: str, context: dict, to: str) -> list[Attachment]:
     """The .ics invitation that calendar kinds carry unless given their own attachments."""
     if kinds.get(kind).calendar and "appointment" in context:
-        return [calendar_attachment(context)]
+        return [calendar_attachment(kind, context, to)]
     return []
 
 
@@ -219,17 +218,14 @@ def _remember(written: list[tuple[int | None, datetime]]) -> None:
     db.session.info.setdefault(PENDING, []).extend((i, due) for i, due in written if i is not None)
 
 
-def calendar_attachment(context: dict) -> Attachment:
-    appointment = context["appointment"]
-    uid_part = getattr(appointment, "id", None) or appointment.starts_at.strftime("%Y%m%dT%H%M")
-    data = ics.appointment_invite(
-        uid=f"appointment-{uid_part}@{current_app.config['CLINIC_NAME'].replace(' ', '-').lower()}",
-        starts_at=appointment.starts_at,
-        ends_at=appointment.ends_at,
-        summary=f"Appointment with {appointment.practitioner_name}",
-        description=getattr(appointment, "reason", "") or "",
-    )
-    return Attachment("appointment.ics", "text/calendar; method=PUBLISH", data)
+def calendar_attachment(kind: str, context: dict, to: str | None = None) -> Attachment:
+    """The invitation a calendar kind carries for the context's appointment, to the address
+    `to` (by default the context's patient's): the attendee, named as the patient."""
+    method = kinds.get(kind).calendar
+    patient = context.get("patient")
+    to = to or patient.email
+    data = ics.invitation(method, context["appointment"], attendee=to, attendee_name=getattr(patient, "name", ""))
+    return Attachment(ics.FILENAME, ics.content_type(method), data)
 
 
 def cancel(*, message_id: int | None = None, dedupe_key: str | None = None, held_only: bool = False) -> bool:

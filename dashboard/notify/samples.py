@@ -49,6 +49,7 @@ def _appointment(starts_at: datetime = APPOINTMENT_START, minutes: int = 30) -> 
         practitioner_name="Dr Hannah Wilson",
         specialty="General practice",
         reason="Follow-up on blood test results",
+        calendar_sequence=0,  # its invitation's SEQUENCE; no id, so the UID comes from the start time
     )
 
 

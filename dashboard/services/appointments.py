@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import case, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, joinedload
 
@@ -314,6 +314,7 @@ def cancel(
         cancelled_at=utcnow(),
         cancelled_by=who,
         cancel_reason=reason,
+        calendar_sequence=_next_sequence(),
     )
     if not changed:
         raise ServiceError(f"This appointment is already {appointment.status_enum.label.lower()}.")
@@ -349,6 +350,16 @@ def record_outcome(appointment_id: int, outcome: str, by_user: User) -> Appointm
         raise ServiceError(f"This appointment is {appointment.status_enum.label.lower()}.")
     db.session.commit()
     return appointment
+
+
+def _next_sequence():
+    """The calendar SEQUENCE after a change, as an SQL expression on the row as it was: one
+    more if the appointment was confirmed (the patient holds an invitation to replace); a
+    pending one keeps 0, so the first invitation the patient gets is 0 whatever happened before."""
+    return case(
+        (Appointment.status == AppointmentStatus.CONFIRMED, Appointment.calendar_sequence + 1),
+        else_=Appointment.calendar_sequence,
+    )
 
 
 def _move_status(appointment: Appointment, allowed: list[str], to: str, **values) -> bool:
@@ -486,6 +497,7 @@ def move(appointment: Appointment, slot: Slot, dedupe_key: str) -> None:
     """Put an appointment into a slot just claimed; the old slot opens again and the
     patient is told old and new times. Flushed, not committed."""
     old_starts_at, old_slot_id = appointment.starts_at, appointment.slot_id
+    appointment.calendar_sequence = _next_sequence()  # the UPDATE reads the status before this move
     appointment.slot_id = slot.id
     appointment.starts_at = slot.starts_at
     appointment.ends_at = slot.ends_at
