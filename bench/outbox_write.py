@@ -9,8 +9,8 @@ attachment row, built with icalendar), then one commit, with MAIL_BACKEND=outbox
   distinct: the same, but every message with its own context (sample_context(kind) each):
             what a reminder scan writes, where each email is about its own appointment;
   single:   notify.email(...) 5,000 times, no dedupe key: what one request calls.
-Baseline (the floor): the same 5,000 rows, pre-rendered, inserted with one DB-API
-executemany and one commit. Each is run REPEAT times on an emptied table; the medians
+Baseline (the floor): the same 5,000 rows, pre-rendered, and their .ics attachment rows,
+inserted with one DB-API executemany each and one commit. Each is run REPEAT times on an emptied table; the medians
 are compared. Target: batch <= 4x the floor (distinct and single are reported beside it).
 When it misses, the time of a row is broken down and a cProfile of 1,000 more rows is printed.
 """
@@ -105,33 +105,49 @@ def empty_outbox() -> None:
         raw.close()
 
 
-def prerendered_rows(n: int) -> list[tuple]:
-    """The rows ours writes, rendered once per kind beforehand, with distinct recipients."""
+def prerendered_rows(n: int) -> tuple[list[tuple], list[tuple]]:
+    """The rows ours writes, rendered once per kind beforehand, with distinct recipients, and
+    the .ics attachment rows of the calendar kinds (by the position of their email)."""
     from dashboard.models.base import utcnow
+    from dashboard.notify.kinds import KINDS
+    from dashboard.notify.outbox import calendar_attachment
     from dashboard.notify.render import render_email
     from dashboard.notify.samples import SAMPLES, sample_context
 
     rendered = [render_email(kind, sample_context(kind)) for kind in SAMPLES]
     kinds = list(SAMPLES)
+    invites = {
+        k: calendar_attachment(k, sample_context(k), "x@patients.example.org") for k in kinds if KINDS[k].calendar
+    }
     now = utcnow().replace(tzinfo=None).isoformat(sep=" ")
-    rows = []
+    rows, files = [], []
     for i in range(n):
+        kind = kinds[i % len(kinds)]
         r = rendered[i % len(kinds)]
         to = f"patient{i}@patients.example.org"
-        rows.append((kinds[i % len(kinds)], to, "", r.subject, r.html, r.text, None, "queued", 0, now, now))
-    return rows
+        rows.append((kind, to, "", r.subject, r.html, r.text, None, "queued", 0, now, now))
+        if kind in invites:
+            files.append((i, invites[kind].filename, invites[kind].content_type, invites[kind].data))
+    return rows, files
 
 
-def insert_floor(rows: list[tuple]) -> None:
+def insert_floor(prepared: tuple[list[tuple], list[tuple]]) -> None:
+    """Both executemanys, on an emptied table (new ids follow on from the highest), one commit."""
     from dashboard.extensions import db
 
+    rows, files = prepared
     raw = db.engine.raw_connection()
     try:
         cursor = raw.cursor()
+        first = (cursor.execute("SELECT coalesce(max(id), 0) FROM email_messages").fetchone()[0] or 0) + 1
         cursor.executemany(
             "INSERT INTO email_messages (kind, to_addrs, bcc_addrs, subject, html, text, dedupe_key, status,"
             " attempts, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             rows,
+        )
+        cursor.executemany(
+            "INSERT INTO email_attachments (message_id, filename, content_type, data) VALUES (?, ?, ?, ?)",
+            [(first + i, name, content_type, data) for i, name, content_type, data in files],
         )
         raw.commit()
     finally:

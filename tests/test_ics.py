@@ -266,3 +266,22 @@ def test_a_move_into_an_offered_earlier_time_updates_the_same_entry(booked, peop
     assert kind == "reschedule_approved" and calendar["METHOD"] == "REQUEST"
     assert moved["UID"] == first["UID"] and (first["SEQUENCE"], moved["SEQUENCE"]) == (0, 1)
     assert moved.decoded("DTSTART") == sooner.starts_at
+
+
+def test_a_batch_builds_an_appointments_invitation_once_and_addresses_it_to_each(app):
+    from dashboard.notify import ics
+    from dashboard.notify.samples import sample_context
+
+    appointment = sample_context("appointment_confirmation")["appointment"]
+    people = [("aroha@patients.example.org", "Aroha Ngātiwai"), ("zoe@patients.example.org", 'Zoë "Z"; Müller, 🌿'),
+              ("long." + "x" * 60 + "@patients.example.org", "Te Rangihīroa " * 6)]  # fmt: skip
+    batch = ics.invitations("REQUEST", appointment, people)
+
+    def without_stamp(data: bytes) -> bytes:
+        return b"\r\n".join(line for line in data.split(b"\r\n") if not line.startswith(b"DTSTAMP"))
+
+    for (address, name), data in zip(people, batch, strict=True):
+        alone = ics.invitation("REQUEST", appointment, attendee=address, attendee_name=name)
+        assert without_stamp(data) == without_stamp(alone)
+        event = icalendar.Calendar.from_ical(data).walk("VEVENT")[0]
+        assert str(event["ATTENDEE"]) == f"mailto:{address}" and event["ATTENDEE"].params["CN"] == name

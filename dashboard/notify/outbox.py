@@ -92,9 +92,11 @@ def emails(kind: str, messages: Iterable[Message]) -> list[int]:
 
     now = utcnow()
     rows, files, alone = [], {}, []
-    for (message, to_list), rendered in zip(todo, render_emails(kind, [m.context for m, _ in todo]), strict=True):
+    invites = _calendars(kind, todo)
+    rendered_all = render_emails(kind, [m.context for m, _ in todo])
+    for index, ((message, to_list), rendered) in enumerate(zip(todo, rendered_all, strict=True)):
         row = _row(kind, message, to_list, rendered, now)
-        attachments = list(message.attachments) or _calendar(kind, message.context, to_list[0])
+        attachments = list(message.attachments) or invites.get(index, [])
         if attachments and message.dedupe_key is None:
             # Without a key the bulk insert cannot tell which new id is this row's.
             message_id = _insert(row)
@@ -137,11 +139,23 @@ def _row(kind: str, message: Message, to_list: list[str], rendered: Rendered, no
     }
 
 
-def _calendar(kind: str, context: dict, to: str) -> list[Attachment]:
-    """The .ics invitation that calendar kinds carry unless given their own attachments."""
-    if kinds.get(kind).calendar and "appointment" in context:
-        return [calendar_attachment(kind, context, to)]
-    return []
+def _calendars(kind: str, todo: list[tuple[Message, list[str]]]) -> dict[int, list[Attachment]]:
+    """The .ics invitation each message of a calendar kind carries (unless given its own
+    attachments), by position: each appointment's is built once, addressed to each recipient."""
+    method = kinds.get(kind).calendar
+    if not method:
+        return {}
+    by_appointment: dict[int, list[int]] = {}
+    for index, (message, _) in enumerate(todo):
+        if not message.attachments and "appointment" in message.context:
+            by_appointment.setdefault(id(message.context["appointment"]), []).append(index)
+    made = {}
+    for indices in by_appointment.values():
+        appointment = todo[indices[0]][0].context["appointment"]
+        attendees = [(todo[i][1][0], getattr(todo[i][0].context.get("patient"), "name", "")) for i in indices]
+        for index, data in zip(indices, ics.invitations(method, appointment, attendees), strict=True):
+            made[index] = [Attachment(ics.FILENAME, ics.content_type(method), data)]
+    return made
 
 
 def _recipients(kind: str, message: Message) -> list[str]:
