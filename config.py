@@ -118,6 +118,10 @@ class Config:
     # in line for OFFER_HOLD_MINUTES, then passed on).
     OFFER_MODE = _env("OFFER_MODE", "everyone")
     OFFER_HOLD_MINUTES = _env_int("OFFER_HOLD_MINUTES", 120)
+    # Slots that open for one practitioner within this many seconds of the first go out
+    # as one fan-out at the window's end: one email per patient, not one per cancellation
+    # (0: a fan-out per change, queued at once).
+    OFFER_COALESCE_SECONDS = _env_int("OFFER_COALESCE_SECONDS", 60)
 
     # Billing. Tax is added to every invoice at CLINIC_TAX_RATE (e.g. 0.15; 0: none).
     CLINIC_TAX_RATE = _env("CLINIC_TAX_RATE", "0")
@@ -161,6 +165,8 @@ class TestingConfig(Config):
     SECRET_KEY = "testing-secret"
     RATELIMIT_KEY_PREFIX = "dashboard-limits-test"
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast for tests; production keeps scrypt
+    # At once, so tests of a fan-out needn't wait out a window; the coalescing tests set one.
+    OFFER_COALESCE_SECONDS = _env_int("OFFER_COALESCE_SECONDS", 0)
 
 
 class ProductionConfig(Config):

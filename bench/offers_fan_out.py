@@ -9,8 +9,11 @@ another process, the scratch folder's SQLite DB and embedded Redis.
    as the staff user (CSRF token from the week page), each add a new future slot, no worker
    running: median of REPEAT after a warm-up, for the busy practitioner and, interleaved, for
    the one with nobody waiting (the baseline: the difference is what interest costs the
-   request). Each POST queues one fan-out job; they are taken off the queue afterwards, the
-   extra slots removed, and the first slot's job is the one measured next.
+   request). Each POST queues one fan-out job (OFFER_COALESCE_SECONDS=0, the testing config's);
+   they are taken off the queue afterwards, the extra slots removed, and the first slot's job is
+   the one measured next. For information, the same POSTs again with OFFER_COALESCE_SECONDS=60
+   (production's default): the first per practitioner opens a window and schedules its fan-out,
+   the rest find it coming; those jobs are counted and dropped, their slots removed.
 2. Fan-out: that job's `offers.fan_out(practitioner_id, [slot_id])` run in this process (one
    new slot, no other open times: 5,000 emails, 5,000 offers, 5,000 patient messages), timed,
    with its SQL statements counted. Baseline (the floor): the same rows pre-rendered and
@@ -124,7 +127,7 @@ def load_people(n: int) -> dict:
 # ------------------------------------------------------------------ 1. the request
 
 
-def time_requests(app, ids: dict, report: Report) -> dict:
+def time_requests(app, ids: dict, report: Report, days_ahead: int = 2) -> dict:
     """POST the add-a-slot form as the desk, alternately for the busy and the quiet practitioner."""
     from dashboard.services.schedule import clinic_today
 
@@ -137,7 +140,7 @@ def time_requests(app, ids: dict, report: Report) -> dict:
     )
     assert response.status_code == 302, f"login answered {response.status_code}"
     with app.app_context():
-        first_day = clinic_today() + timedelta(days=2)
+        first_day = clinic_today() + timedelta(days=days_ahead)
     tokens = {}
     for name in ("busy", "quiet"):
         page = client.get(f"/schedule/?practitioner={ids[name]}").get_data(as_text=True)
@@ -178,6 +181,30 @@ def take_fan_out_jobs(app) -> list[tuple]:
     jobs = [(job.func_name, tuple(job.args)) for job in queue.jobs]
     queue.empty()
     return [args for func, args in jobs if func == FAN_OUT_JOB]
+
+
+def take_window_jobs(app, practitioner_ids: list[int]) -> list[tuple]:
+    """The fan-outs the coalesced POSTs scheduled: their arguments; the registry and the windows are cleared."""
+    from rq.registry import ScheduledJobRegistry
+
+    from dashboard import queues
+    from dashboard.services import offers
+
+    registry = ScheduledJobRegistry(queue=queues.get_queue("default", app))
+    jobs = [queues.AppJob.fetch(job_id, connection=queues.connection(app)) for job_id in registry.get_job_ids()]
+    for job in jobs:
+        registry.remove(job, delete_job=True)
+    queues.connection(app).delete(*[offers.window_key(i) for i in practitioner_ids])
+    return [tuple(job.args) for job in jobs if job.func_name == offers.FAN_OUT_JOB]
+
+
+def fan_out_keys(practitioner_id: int, slot_id: int) -> str:
+    """The LIKE pattern of the dedupe keys of the fan-out that offered this one slot."""
+    from dashboard.extensions import db
+    from dashboard.models import Slot
+    from dashboard.services import offers
+
+    return f"offers:{offers.opening_key(practitioner_id, [db.session.get(Slot, slot_id)])}:%"
 
 
 # ------------------------------------------------------------------ 2. the fan-out
@@ -265,21 +292,18 @@ def insert_floor(emails: list, offer_rows: list, notes: list) -> dict[str, float
     return spent
 
 
-def written_by(slot_id: int) -> dict[str, int]:
+def written_by(practitioner_id: int, slot_id: int) -> dict[str, int]:
     """Rows the fan-out of this slot wrote."""
     from sqlalchemy import func, select
 
     from dashboard.extensions import db
     from dashboard.models import EmailMessage, Offer, PatientMessage
 
+    keys = fan_out_keys(practitioner_id, slot_id)
     counts = {
-        "emails": db.session.scalar(
-            select(func.count()).where(EmailMessage.dedupe_key.like(f"offers:{slot_id}-{slot_id}:%"))
-        ),
+        "emails": db.session.scalar(select(func.count()).where(EmailMessage.dedupe_key.like(keys))),
         "distinct recipients": db.session.scalar(
-            select(func.count(func.distinct(EmailMessage.to_addrs))).where(
-                EmailMessage.dedupe_key.like(f"offers:{slot_id}-{slot_id}:%")
-            )
+            select(func.count(func.distinct(EmailMessage.to_addrs))).where(EmailMessage.dedupe_key.like(keys))
         ),
         "offers": db.session.scalar(select(func.count()).select_from(Offer).where(Offer.slot_id == slot_id)),
         "messages": db.session.scalar(
@@ -490,6 +514,18 @@ def main() -> int:
             got_jobs = {(int(p), tuple(s)) for p, s in jobs}
             jobs_ok = expected_jobs <= got_jobs and len(jobs) == 2 * (REPEAT + 1)
 
+        # 1b. The same POSTs with a coalescing window (production's default), later days, for information.
+        app.config["OFFER_COALESCE_SECONDS"] = 60
+        coalesced = time_requests(app, ids, report, days_ahead=2 + REPEAT + 1)
+        app.config["OFFER_COALESCE_SECONDS"] = 0
+        with app.app_context():
+            window_jobs = take_window_jobs(app, [ids["busy"], ids["quiet"]])
+            left_in_queue = len(take_fan_out_jobs(app))
+            windows_ok = sorted(window_jobs) == sorted([(ids["busy"],), (ids["quiet"],)]) and not left_in_queue
+            busy_slots = list(
+                db.session.scalars(select(Slot.id).where(Slot.practitioner_id == ids["busy"]).order_by(Slot.id))
+            )
+
             # 2. The floor, then the fan-out of the first slot alone (the others removed, never offered).
             emails, offer_rows, notes = floor_rows(ids["busy"], target, N)
             floor = insert_floor(emails, offer_rows, notes)
@@ -501,10 +537,10 @@ def main() -> int:
                 schedule.remove_slot(slot_id, desk)
             queues.get_queue("emails", app).empty()  # nothing yet; delivery jobs come from the fan-out's commits
             result, fan_out_seconds, counter = run_fan_out(ids["busy"], target)
-            counts = written_by(target)
+            counts = written_by(ids["busy"], target)
             row_ids = list(
                 db.session.scalars(
-                    select(EmailMessage.id).where(EmailMessage.dedupe_key.like(f"offers:{target}-{target}:%"))
+                    select(EmailMessage.id).where(EmailMessage.dedupe_key.like(fan_out_keys(ids["busy"], target)))
                 )
             )
             queued_jobs = queues.get_queue("emails", app).count
@@ -574,6 +610,13 @@ def main() -> int:
         report.line(f"   {label:28} median {median(requests['times'][name]) * 1000:6.1f} ms   runs (ms): {runs}")
     report.line(f"   difference (what interest costs the request): {busy_ms - quiet_ms:+.1f} ms")
     report.line(f"   fan-out jobs queued by the POSTs: {len(jobs)} (one each; busy ones as expected: {jobs_ok})")
+    for name, label in [("quiet", "coalesced: nobody waiting"), ("busy", f"coalesced: {N:,} waiting")]:
+        runs = " ".join(f"{t * 1000:.1f}" for t in coalesced["times"][name])
+        report.line(f"   {label:28} median {median(coalesced['times'][name]) * 1000:6.1f} ms   runs (ms): {runs}")
+    report.line(
+        f"   with OFFER_COALESCE_SECONDS=60, fan-outs scheduled by its {2 * (REPEAT + 1)} POSTs: {len(window_jobs)}"
+        f" (one per practitioner's window, none queued at once: {windows_ok})"
+    )
     report.line()
     report.line(f"2. the fan-out job: offers.fan_out(practitioner, [slot]) in this process, one slot, {N:,} waiting")
     report.line(

@@ -6,6 +6,7 @@ returns None, and the caller's request still succeeds.
 """
 
 import logging
+from datetime import UTC, datetime, timedelta
 
 import redis
 from flask import Flask, current_app
@@ -66,6 +67,42 @@ def enqueue_at(when, func: str, *args, queue: str = "default", **kwargs) -> Job 
     except redis.RedisError as exc:
         log.warning("Redis unavailable, %s not scheduled (the sweeper will catch up): %s", func, exc)
         return None
+
+
+def open_window(key: str, seconds: float, func: str, *args, ttl: float, queue: str = "default") -> Job | None:
+    """Coalesce work: the first call opens a window named `key` and schedules `func` at its
+    end, `seconds` from now (RQ's scheduler, run by the worker, queues it when due); calls
+    while the window is open return None, the job already coming covers them. The job
+    closes the window as it starts (`close_window`); `ttl` closes one whose job never came.
+
+    Also None when Redis cannot be reached: the caller's rows must say what is still owed."""
+    due = datetime.now(UTC) + timedelta(seconds=seconds)
+    try:
+        if not connection().set(key, due.isoformat(), nx=True, px=max(1, int(ttl * 1000))):
+            return None
+    except redis.RedisError as exc:
+        log.warning("Redis unavailable, %s not scheduled (the sweeper will catch up): %s", func, exc)
+        return None
+    job = enqueue_at(due, func, *args, queue=queue)
+    if job is None:
+        close_window(key)  # nothing is coming: the next call tries again
+    return job
+
+
+def close_window(key: str) -> None:
+    """The window's job has started: calls from now on open the next window."""
+    try:
+        connection().delete(key)
+    except redis.RedisError as exc:
+        log.warning("Redis unavailable, window %s left to expire: %s", key, exc)
+
+
+def window_open(key: str) -> bool:
+    """Whether a window opened by `open_window` still waits for its job (False when Redis can't say)."""
+    try:
+        return bool(connection().exists(key))
+    except redis.RedisError:
+        return False
 
 
 def redis_ok(app: Flask | None = None) -> bool:

@@ -3,8 +3,10 @@
 from dashboard.services import offers
 
 
-def fan_out(practitioner_id: int, slot_ids: list[int]) -> dict:
-    return offers.fan_out(int(practitioner_id), [int(i) for i in slot_ids])
+def fan_out(practitioner_id: int, slot_ids: list[int] | None = None) -> dict:
+    """`slot_ids` None: a coalescing window's end, every slot of theirs still owed an offer."""
+    ids = None if slot_ids is None else [int(i) for i in slot_ids]
+    return offers.fan_out(int(practitioner_id), ids)
 
 
 def advance() -> dict:

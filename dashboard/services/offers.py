@@ -1,11 +1,16 @@
 """New availability, offered to the patients waiting for it.
 
-When slots open (added, or freed by a cancellation or a move), the change
-records them on the session and, after it commits, one job per practitioner
-is queued: the request returns at once. The job (`fan_out`) finds who is
-interested (their waiting list, pending requests with them, confirmed
-appointments marked "earlier, please"; never someone who unsubscribed from
-these emails) and, in the clinic's OFFER_MODE:
+When slots open (added, or freed by a cancellation, a move or an unblock),
+the change records them on the session and, after it commits, the
+practitioner's fan-out is scheduled: the request returns at once. Openings
+are coalesced: the first one for a practitioner opens a window of
+OFFER_COALESCE_SECONDS and schedules one job at its end; later ones while it
+is open only find that job coming. So a morning of cancellations reaches each
+patient as one email per window, not one per cancellation (0: one job per
+commit, queued at once). The job (`fan_out`) takes every slot of theirs still
+owed an offer, finds who is interested (their waiting list, pending requests
+with them, confirmed appointments marked "earlier, please"; never someone who
+unsubscribed from these emails) and, in the clinic's OFFER_MODE:
 
 - "everyone" (the default, first come first served): every interested
   patient gets one email with up to five open times and a booking link for
@@ -17,16 +22,18 @@ these emails) and, in the clinic's OFFER_MODE:
 
 Every offer is a row: who was offered which slot, when, in what order, and
 how it ended. A slot whose offers were never sent (Redis was down, a worker
-died) has `offered_at` NULL and the cron sends them late rather than never.
+died) has `offered_at` NULL and the cron sends them late rather than never,
+once its window (and a margin) has passed.
 """
 
+import hashlib
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import event, insert, null, select, text, update
+from sqlalchemy import event, func, insert, null, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, joinedload
@@ -62,6 +69,10 @@ SHOWN = 5  # open times per email
 BATCH = 500  # patients per transaction in a fan-out
 OPENED = "slots_opened"  # session.info key: (practitioner_id, slot_id) to offer after commit
 FAN_OUT_JOB = "dashboard.jobs.offers.fan_out"
+# A window's job that runs this late still ends its own window (the Redis key outlives the
+# window by this much), and the cron leaves an opening alone until its window and this have
+# passed: by then the job has run, or it never will.
+CATCH_UP_MARGIN = timedelta(minutes=1)
 
 
 def mode() -> str:
@@ -77,6 +88,15 @@ def opened(practitioner_id: int, slot_ids: list[int]) -> None:
     db.session.info.setdefault(OPENED, set()).update((practitioner_id, slot_id) for slot_id in slot_ids)
 
 
+def coalesce_seconds() -> int:
+    return max(0, current_app.config["OFFER_COALESCE_SECONDS"])
+
+
+def window_key(practitioner_id: int) -> str:
+    """The Redis key that says a practitioner's fan-out is already coming."""
+    return f"dashboard:offers:window:{practitioner_id}"
+
+
 @event.listens_for(Session, "after_commit")
 def _queue_after_commit(session: Session) -> None:
     pending = session.info.pop(OPENED, None)
@@ -85,8 +105,15 @@ def _queue_after_commit(session: Session) -> None:
     by_practitioner: dict[int, list[int]] = defaultdict(list)
     for practitioner_id, slot_id in pending:
         by_practitioner[practitioner_id].append(slot_id)
+    window = coalesce_seconds()
     for practitioner_id, slot_ids in by_practitioner.items():
-        queues.enqueue(FAN_OUT_JOB, practitioner_id, sorted(slot_ids), queue="default")
+        if not window:
+            queues.enqueue(FAN_OUT_JOB, practitioner_id, sorted(slot_ids), queue="default")
+            continue
+        # The job takes every slot still owed an offer, so an opening in an open window
+        # needs nothing more: its slot's `offered_at` is NULL, and the job reads that.
+        ttl = window + CATCH_UP_MARGIN.total_seconds()
+        queues.open_window(window_key(practitioner_id), window, FAN_OUT_JOB, practitioner_id, ttl=ttl)
 
 
 @event.listens_for(Session, "after_rollback")
@@ -195,18 +222,27 @@ def interested(practitioner_id: int, *, now: datetime | None = None) -> list[Int
 # ------------------------------------------------------------------ the fan-out job
 
 
-def fan_out(practitioner_id: int, slot_ids: list[int]) -> dict:
-    """Offer the still-open slots among `slot_ids` to everyone interested; safe to run twice."""
+def fan_out(practitioner_id: int, slot_ids: list[int] | None = None) -> dict:
+    """Offer the practitioner's slots still owed an offer (open, ahead, `offered_at` NULL) to
+    everyone interested: those among `slot_ids`, or, at the end of a coalescing window
+    (None), all of them. Safe to run twice: a second run finds them offered."""
+    if slot_ids is None:
+        # Before reading the slots: an opening committed after this opens the next window
+        # (and is offered by its job, if this one doesn't already take it).
+        queues.close_window(window_key(practitioner_id))
     practitioner = db.session.get(Practitioner, practitioner_id)
-    new = list(
-        db.session.scalars(
-            select(Slot)
-            .where(Slot.id.in_(slot_ids), Slot.status == SlotStatus.OPEN, Slot.starts_at > utcnow())
-            .order_by(Slot.starts_at)
-        )
+    owed = select(Slot).where(
+        Slot.practitioner_id == practitioner_id,
+        Slot.status == SlotStatus.OPEN,
+        Slot.starts_at > utcnow(),
+        Slot.offered_at.is_(None),
     )
+    if slot_ids is not None:
+        owed = owed.where(Slot.id.in_(slot_ids))
+    new = list(db.session.scalars(owed.order_by(Slot.starts_at, Slot.id)))
     if practitioner is None or not new:
-        _mark_offered(slot_ids)
+        if slot_ids:
+            _mark_offered(slot_ids)
         db.session.commit()
         return {"slots": 0, "patients": 0}
     people = interested(practitioner_id)
@@ -227,8 +263,7 @@ def _offer_to_everyone(practitioner: Practitioner, new: list[Slot], people: list
     now = utcnow()
     # One email per patient per opening of these slots: a re-run job repeats the key (and
     # sends nothing), a slot freed again later has a new opening (and is offered anew).
-    opening = max(int((s.opened_at or s.created_at).timestamp()) for s in new)
-    key = f"{min(s.id for s in new)}-{max(s.id for s in new)}:{opening}"
+    key = opening_key(practitioner.id, new)
     offered = 0
     for start in range(0, len(people), BATCH):
         rows, messages, notes = [], [], []
@@ -249,23 +284,34 @@ def _offer_to_everyone(practitioner: Practitioner, new: list[Slot], people: list
 
 
 def _queue_each(practitioner: Practitioner, new: list[Slot], people: list[Interest]) -> dict:
-    """Each slot's queue in offer order, written up front; the first in line gets a hold."""
+    """Each slot's queue in offer order, written up front; the first in line gets a hold.
+
+    Whoever is first in line for several of these slots hears of their holds in one email
+    (five times at most in each, so none is held unseen)."""
     now = utcnow()
     queued = 0
+    held: dict[int, list[tuple[Slot, Offer]]] = defaultdict(list)
     for slot in new:
         line = [i for i in people if i.wants(slot)]
         rows = [_offer_row(slot, interest, rank, OfferStatus.QUEUED, None) for rank, interest in enumerate(line)]
         _insert_offers(rows)
         queued += len(line)
-        _hold_next(slot, now)
+        offer = _hold_next(slot, now, tell=False)
+        if offer is not None:
+            held[offer.patient_id].append((slot, offer))
+    key = opening_key(practitioner.id, new)
+    by_patient = {interest.patient.id: interest for interest in people}
+    for patient_id, holds in held.items():
+        for part, start in enumerate(range(0, len(holds), SHOWN)):
+            _tell_held(practitioner, by_patient[patient_id], holds[start : start + SHOWN], f"offers:{key}:held:{part}")
     if queued:
         title = f"{_times(len(new))} with {practitioner.name} offered in turn to the waiting list"
         _tell_staff(practitioner, new, title)
     return {"slots": len(new), "patients": queued, "mode": ONE_AT_A_TIME}
 
 
-def _hold_next(slot: Slot, now: datetime) -> Offer | None:
-    """Hold `slot` for the next person in its queue and email them; None when nobody is left."""
+def _hold_next(slot: Slot, now: datetime, *, tell: bool = True) -> Offer | None:
+    """Hold `slot` for the next person in its queue and (`tell`) email them; None when nobody is left."""
     nxt = db.session.scalar(
         select(Offer).where(Offer.slot_id == slot.id, Offer.status == OfferStatus.QUEUED).order_by(Offer.rank).limit(1)
     )
@@ -281,6 +327,8 @@ def _hold_next(slot: Slot, now: datetime) -> Offer | None:
     if not held:
         return None
     db.session.refresh(nxt)
+    if not tell:
+        return nxt
     interest = Interest(Person.of(nxt.patient), nxt.reason, nxt.source_id or 0)
     practitioner = slot.practitioner
     _write(
@@ -291,9 +339,34 @@ def _hold_next(slot: Slot, now: datetime) -> Offer | None:
     return nxt
 
 
+def _tell_held(practitioner: Practitioner, interest: Interest, holds: list[tuple[Slot, Offer]], key: str) -> None:
+    """One email about these times held for one patient, and a message on their page."""
+    until = min(offer.expires_at for _, offer in holds)
+    times = [slot for slot, _ in holds]
+    patient_id = interest.patient.id
+    _write(
+        [],
+        [_email(practitioner, interest, times, f"{key}:patient:{patient_id}", held_until=until)],
+        [_note(practitioner, patient_id, times, held_until=until)],
+    )
+
+
+def opening_key(practitioner_id: int, new: list[Slot]) -> str:
+    """What names this fan-out in its emails' dedupe keys: the practitioner and each slot with
+    the moment it (last) opened. The same openings give the same key, so a re-run job sends
+    nothing new; a slot opened again later gives another, so it is offered anew."""
+    openings = sorted((s.id, (s.opened_at or s.created_at).astimezone(UTC).isoformat()) for s in new)
+    digest = hashlib.sha256(repr(openings).encode()).hexdigest()[:20]
+    return f"{practitioner_id}:{digest}"
+
+
 def advance(now: datetime | None = None) -> dict:
     """The cron's minute: holds that ran out expire and pass on; offers whose time came expire;
-    slots whose offers were never sent get them now."""
+    slots whose offers were never sent get them now.
+
+    An opening is left alone until its coalescing window and CATCH_UP_MARGIN have passed (its
+    window's job sends it), and so are the late ones of a practitioner whose window is open
+    now: that window's job takes them along, in the same email."""
     now = now or utcnow()
     expired_holds = db.session.scalars(
         select(Offer).where(Offer.status == OfferStatus.HELD, Offer.expires_at <= now)
@@ -308,21 +381,26 @@ def advance(now: datetime | None = None) -> dict:
     ).rowcount
     for offer in expired_holds:
         _hold_next(offer.slot, now)
+    overdue = now - timedelta(seconds=coalesce_seconds()) - CATCH_UP_MARGIN
     owed = db.session.execute(
         select(Slot.practitioner_id, Slot.id).where(
             Slot.status == SlotStatus.OPEN,
             Slot.offered_at.is_(None),
             Slot.starts_at > now,
-            Slot.created_at <= now - timedelta(minutes=1),
+            func.coalesce(Slot.opened_at, Slot.created_at) <= overdue,
         )
     ).all()
     db.session.commit()
     late: dict[int, list[int]] = defaultdict(list)
     for practitioner_id, slot_id in owed:
         late[practitioner_id].append(slot_id)
+    sent = 0
     for practitioner_id, slot_ids in late.items():
+        if queues.window_open(window_key(practitioner_id)):
+            continue
         fan_out(practitioner_id, slot_ids)
-    return {"holds_expired": len(expired_holds), "past": passed, "late_fan_outs": len(late)}
+        sent += 1
+    return {"holds_expired": len(expired_holds), "past": passed, "late_fan_outs": sent}
 
 
 # ------------------------------------------------------------------ a patient acts on an offer
