@@ -265,6 +265,8 @@ def _offer_to_everyone(practitioner: Practitioner, new: list[Slot], people: list
     # sends nothing), a slot freed again later has a new opening (and is offered anew).
     key = opening_key(practitioner.id, new)
     offered = 0
+    # Everyone offered the same times shares one list of them, so the emails render once.
+    times: dict[tuple[int, ...], list[_Shown]] = {}
     for start in range(0, len(people), BATCH):
         rows, messages, notes = [], [], []
         for rank, interest in enumerate(people[start : start + BATCH], start=start):
@@ -273,7 +275,9 @@ def _offer_to_everyone(practitioner: Practitioner, new: list[Slot], people: list
                 continue
             offered += 1
             rows += [_offer_row(s, interest, rank, OfferStatus.OFFERED, now) for s in theirs]
-            messages.append(_email(practitioner, interest, theirs, f"offers:{key}:patient:{interest.patient.id}"))
+            listed = times.setdefault(tuple(s.id for s in theirs), _shown(theirs))
+            key_of = f"offers:{key}:patient:{interest.patient.id}"
+            messages.append(_email(practitioner, interest, theirs, key_of, times=listed))
             notes.append(_note(practitioner, interest.patient.id, theirs))
         _write(rows, messages, notes)
         db.session.commit()
@@ -581,15 +585,17 @@ def _insert_offers(rows: list[dict]) -> None:
         db.session.execute(statement, rows)
 
 
-def _email(practitioner, interest: Interest, offered: list[Slot], key: str, held_until=None) -> notify.Message:
+def _email(
+    practitioner, interest: Interest, offered: list[Slot], key: str, held_until=None, times: list | None = None
+) -> notify.Message:
+    """The patient's email: the times (shared with everyone offered the same ones) and their own links."""
     patient = interest.patient
     book = patient_links.token("book", p=patient.id)
     context = {
         "patient": patient,
         "practitioner": practitioner,
-        "slots": [
-            _Shown(s.starts_at, s.ends_at, external_url("patient.book", token=book, slot_id=s.id)) for s in offered
-        ],
+        "slots": times if times is not None else _shown(offered),
+        "book_links": {s.id: external_url("patient.book", token=book, slot_id=s.id) for s in offered},
         # One at a time, other open times are in other people's queues: no "see all" link.
         "more_url": None if held_until else patient_links.url("availability", p=patient.id, r=practitioner.id),
         "held_until": held_until,
@@ -600,9 +606,15 @@ def _email(practitioner, interest: Interest, offered: list[Slot], key: str, held
 
 @dataclass(frozen=True)
 class _Shown:
+    """An offered time as an email shows it, copied out of the ORM (a fan-out commits as it goes)."""
+
+    id: int
     starts_at: datetime
     ends_at: datetime
-    book_url: str
+
+
+def _shown(offered: list[Slot]) -> list[_Shown]:
+    return [_Shown(s.id, s.starts_at, s.ends_at) for s in offered]
 
 
 def _note(practitioner, patient_id: int, offered: list[Slot], held_until=None) -> dict:
