@@ -7,11 +7,14 @@ where twice would matter is enforced by the state the link points at (a
 booked offer, a cancelled appointment), not by the signature alone.
 """
 
+import functools
 from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
+from itsdangerous.encoding import base64_encode
+from itsdangerous.url_safe import URLSafeSerializerMixin
 
 from dashboard.navigation import external_url
 
@@ -40,10 +43,44 @@ class Link:
     ids: dict
 
 
+SHORT = 64  # JSON payloads up to this size are never shortened by zlib
+
+
+class _Signer(TimestampSigner):
+    """itsdangerous's timestamp signer with its derived key kept (it is the same for every link
+    of a purpose, and deriving it is an HMAC of its own for each link)."""
+
+    def derive_key(self, secret_key=None):
+        key = (secret_key, self.secret_keys[-1], self.salt)
+        if key not in _keys:
+            _keys[key] = super().derive_key(secret_key)
+        return _keys[key]
+
+
+_keys: dict = {}
+
+
+class _Serializer(URLSafeTimedSerializer):
+    """itsdangerous's URL-safe timed serializer, without its zlib attempt on a payload too short
+    to gain from it: a fan-out signs four links a patient, and zlib's set-up cost more than the
+    rest of the signing. The token is the same bytes, and `loads` reads it as ever."""
+
+    signer = _Signer
+
+    def dump_payload(self, obj) -> bytes:
+        payload = super(URLSafeSerializerMixin, self).dump_payload(obj)  # the JSON, as itsdangerous writes it
+        return base64_encode(payload) if len(payload) <= SHORT else super().dump_payload(obj)
+
+
 def _serializer(purpose: str) -> URLSafeTimedSerializer:
     if purpose not in LIFETIMES:
         raise ValueError(f"unknown link purpose {purpose!r}")
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"patient-link:{purpose}")
+    return _serializer_for(current_app.config["SECRET_KEY"], purpose)
+
+
+@functools.lru_cache(maxsize=64)
+def _serializer_for(secret_key: str, purpose: str) -> URLSafeTimedSerializer:
+    return _Serializer(secret_key, salt=f"patient-link:{purpose}")
 
 
 def token(purpose: str, **ids: int | str) -> str:

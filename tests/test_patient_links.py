@@ -530,3 +530,18 @@ def test_every_patient_page_sends_no_referrer(client, booked):
         assert response.status_code == 200, path
         assert response.headers["Referrer-Policy"] == "no-referrer", path
         assert "no-store" in response.headers["Cache-Control"]
+
+
+def test_tokens_are_itsdangerous_own_and_read_back(app):
+    """The quicker signing (no zlib attempt on short payloads, the derived key kept) writes the
+    very tokens itsdangerous writes, and reads tokens itsdangerous wrote, compressed ones too."""
+    from itsdangerous import URLSafeTimedSerializer
+
+    with time_machine.travel("2026-12-01 23:30:00+00:00", tick=False):
+        for purpose, ids in [("book", {"p": 4217}), ("unsubscribe", {"p": 12, "k": "new_availability"}),
+                             ("appointment", {"a": 2**62, "p": 2**61})]:  # fmt: skip
+            reference = URLSafeTimedSerializer(app.config["SECRET_KEY"], salt=f"patient-link:{purpose}")
+            assert patient_links.token(purpose, **ids) == reference.dumps(ids)
+        long_ids = {"p": 1, "k": "x" * 200}  # long enough for itsdangerous to compress it
+        compressed = URLSafeTimedSerializer(app.config["SECRET_KEY"], salt="patient-link:book").dumps(long_ids)
+        assert compressed.startswith(".") and patient_links.read("book", compressed) == long_ids
