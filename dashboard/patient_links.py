@@ -16,7 +16,7 @@ from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSaf
 from itsdangerous.encoding import base64_encode
 from itsdangerous.url_safe import URLSafeSerializerMixin
 
-from dashboard.navigation import external_url
+from dashboard.navigation import link_maker
 
 # purpose: how long its links work
 LIFETIMES = {
@@ -90,16 +90,16 @@ def token(purpose: str, **ids: int | str) -> str:
 def url(purpose: str, endpoint: str | None = None, **ids: int | str) -> str:
     """The absolute URL (on BASE_URL) of a `purpose` link, for an email; the page is
     `patient.<purpose>` unless another `endpoint` reads the same kind of link."""
-    return external_url(endpoint or f"patient.{purpose}", token=token(purpose, **ids))
+    return link_maker(endpoint or f"patient.{purpose}")(token=token(purpose, **ids))
 
 
 def for_appointment(appointment_id: int, patient_id: int) -> dict[str, str]:
     """The links an appointment's emails carry: see it, ask to move it, cancel it, and the patient's page."""
     value = token("appointment", a=appointment_id, p=patient_id)
     return {
-        "manage_url": external_url("patient.appointment", token=value),
-        "reschedule_url": external_url("patient.reschedule", token=value),
-        "cancel_url": external_url("patient.cancel", token=value),
+        "manage_url": link_maker("patient.appointment")(token=value),
+        "reschedule_url": link_maker("patient.reschedule")(token=value),
+        "cancel_url": link_maker("patient.cancel")(token=value),
         "patient_url": url("patient", p=patient_id),
     }
 

@@ -56,7 +56,7 @@ from dashboard.models import (
     WaitlistEntry,
 )
 from dashboard.models.base import utcnow
-from dashboard.navigation import external_url, path_for
+from dashboard.navigation import link_maker, path_for
 from dashboard.services import ServiceError, appointments, waitlist
 from dashboard.services import schedule as slots
 from dashboard.templating import plural
@@ -590,12 +590,12 @@ def _email(
 ) -> notify.Message:
     """The patient's email: the times (shared with everyone offered the same ones) and their own links."""
     patient = interest.patient
-    book = patient_links.token("book", p=patient.id)
+    book, book_link = patient_links.token("book", p=patient.id), link_maker("patient.book")
     context = {
         "patient": patient,
         "practitioner": practitioner,
         "slots": times if times is not None else _shown(offered),
-        "book_links": {s.id: external_url("patient.book", token=book, slot_id=s.id) for s in offered},
+        "book_links": {s.id: book_link(token=book, slot_id=s.id) for s in offered},
         # One at a time, other open times are in other people's queues: no "see all" link.
         "more_url": None if held_until else patient_links.url("availability", p=patient.id, r=practitioner.id),
         "held_until": held_until,
