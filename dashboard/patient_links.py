@@ -14,6 +14,7 @@ from datetime import timedelta
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 from itsdangerous.encoding import base64_encode
+from itsdangerous.signer import HMACAlgorithm
 from itsdangerous.url_safe import URLSafeSerializerMixin
 
 from dashboard.navigation import link_maker
@@ -84,7 +85,18 @@ def _serializer_for(secret_key: str, purpose: str) -> URLSafeTimedSerializer:
 
 
 def token(purpose: str, **ids: int | str) -> str:
-    return _serializer(purpose).dumps(ids)
+    """A link's token: exactly what `_serializer(purpose).dumps(ids)` writes, with the
+    purpose's signer made once (a fan-out signs four links for each of thousands)."""
+    serializer, signer = _signing(current_app.config["SECRET_KEY"], purpose)
+    return signer.sign(serializer.dump_payload(ids)).decode("ascii")
+
+
+@functools.lru_cache(maxsize=64)
+def _signing(secret_key: str, purpose: str) -> tuple[URLSafeTimedSerializer, TimestampSigner]:
+    serializer = _serializer_for(secret_key, purpose)
+    signer = serializer.make_signer()
+    signer.algorithm = HMACAlgorithm("sha1")  # the same HMAC-SHA1, by name: hmac's OpenSSL path
+    return serializer, signer
 
 
 def url(purpose: str, endpoint: str | None = None, **ids: int | str) -> str:
