@@ -4,7 +4,7 @@
 over 100 days around now (80% confirmed, 10% pending, 10% cancelled; 30 min each; booked two
 weeks ahead, except 3% of the confirmed ones booked late, after their 24 h reminder moment),
 inserted with Core executemany on SQLite. With the default 24 h lead ~1,000 appointments start
-in the window. Measured, median of 3 (the outbox emptied between runs, MAIL_BACKEND=outbox so
+in the window. Measured, median of 5 (the outbox emptied between runs, MAIL_BACKEND=outbox so
 nothing is queued): (1) the first scan, which writes the reminders; (2) a second scan right
 after, which finds them all sent and must write nothing. SQL statements are counted per scan
 with a `before_cursor_execute` listener on the engine (an executemany counts once), and counted
