@@ -225,8 +225,9 @@ def ratio_figure(name: str, ours: float, floor_name: str, floor: float, target: 
     def ms(seconds: float) -> str:
         return f"{seconds * 1000:.3f} ms" if seconds < 0.001 else f"{seconds * 1000:.1f} ms"
 
+    ratio = ours / floor
     goal = "no target" if target is None else f"target <= {target:g}x"
-    return f"{name} / {floor_name} = {ours / floor:.1f}x ({goal}): {ms(ours)} vs {ms(floor)}"
+    return f"{name} / {floor_name} = {ratio:.{2 if ratio < 1 else 1}f}x ({goal}): {ms(ours)} vs {ms(floor)}"
 
 
 class Report:

@@ -14,6 +14,8 @@ def test_a_figure_reads_ratio_first_then_both_times():
         == "unread_count / SELECT 1 = 3.2x (target <= 6x): 0.454 ms vs 0.142 ms"
     )
     assert ratio_figure("q=smith", 0.0143, "floor", 0.0018, None).startswith("q=smith / floor = 7.9x (no target):")
+    below_one = ratio_figure("ours p95", 0.0146, "(b) p95", 0.1004, 1.0)
+    assert below_one.startswith("ours p95 / (b) p95 = 0.15x (target <= 1x)")  # two decimals below 1
 
 
 def test_a_record_is_counted_by_its_complete_lines_as_it_grows(tmp_path):
