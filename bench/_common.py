@@ -219,6 +219,17 @@ def median(values: list[float]) -> float:
     return statistics.median(values)
 
 
+def ratio_figure(name: str, ours: float, floor_name: str, floor: float, target: float | None) -> str:
+    """'ours / floor = N.Nx (target <= M x)' first, then the two absolute times (given in seconds) beside it."""
+
+    def ms(seconds: float) -> str:
+        return f"{seconds * 1000:.3f} ms" if seconds < 0.001 else f"{seconds * 1000:.1f} ms"
+
+    ratio = ours / floor
+    goal = "no target" if target is None else f"target <= {target:g}x"
+    return f"{name} / {floor_name} = {ratio:.{2 if ratio < 1 else 1}f}x ({goal}): {ms(ours)} vs {ms(floor)}"
+
+
 class Report:
     """Collects figures and verdicts; prints them; the exit code says whether every target was met."""
 

@@ -3,9 +3,12 @@
 1,000 users with 1,000 notifications each (interleaved in time, ~2% unread) on SQLite,
 inserted with executemany in chunks inside one transaction (the two notification indexes are
 dropped first and rebuilt after, as a bulk load would). Then 1,000 calls of
-services.notifications.unread_count for random users, each timed with perf_counter. Baseline
-in the same run: `SELECT 1` through the same session. Target: mean <= 2 ms per call. The
-query plan of the SQL that unread_count actually sends must use ix_notifications_user_unread.
+services.notifications.unread_count for random users, each timed with perf_counter. The floor,
+in the same run and interleaved with ours: a `SELECT 1` through the same session timed right
+before each call, so both see the machine's load of the moment. Target: unread_count's median /
+SELECT 1's median <= TARGET_RATIO (medians, not means: on a shared machine a few calls are
+preempted for milliseconds, and a mean of 0.1 ms calls is mostly those). The query plan of the
+SQL that unread_count actually sends must use ix_notifications_user_unread.
 """
 
 import random
@@ -15,14 +18,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._common import Report, Scratch, percentile, time_limit  # noqa: E402
+from bench._common import Report, Scratch, percentile, ratio_figure, time_limit  # noqa: E402
 
 USERS = 1000
 PER_USER = 1000
 UNREAD_SHARE = 0.02
 CHUNK = 50_000
 CALLS = 1000
-TARGET_MS = 2.0
+TARGET_RATIO = 6.0  # unread_count / SELECT 1, medians: see bench/README.md
 INDEX = "ix_notifications_user_unread"
 
 
@@ -122,14 +125,12 @@ def main() -> int:
                 unread_count(user)
                 db.session.scalar(text("SELECT 1"))
 
-            baseline = []
-            for _ in users:
+            baseline, ours = [], []
+            counts = 0
+            for user in users:  # interleaved: the floor right before each call of ours
                 started = time.perf_counter()
                 db.session.scalar(text("SELECT 1"))
                 baseline.append(time.perf_counter() - started)
-            ours = []
-            counts = 0
-            for user in users:
                 started = time.perf_counter()
                 counts += unread_count(user)
                 ours.append(time.perf_counter() - started)
@@ -139,18 +140,23 @@ def main() -> int:
             return sum(values) * 1000 / len(values)
 
         report.line()
-        report.line(f"{'':40} {'mean ms':>8} {'p50 ms':>8} {'p95 ms':>8} {'vs SELECT 1':>12}")
-        for name, values in [("baseline: SELECT 1, same session", baseline), ("unread_count(user_id)", ours)]:
+        report.line(f"{'':40} {'mean ms':>8} {'p50 ms':>8} {'p95 ms':>8} {'p50 ratio':>10} {'mean ratio':>11}")
+        for name, values in [("floor: SELECT 1, same session", baseline), ("unread_count(user_id)", ours)]:
             report.line(
                 f"{name:40} {ms(values):8.3f} {percentile(values, 50) * 1000:8.3f}"
-                f" {percentile(values, 95) * 1000:8.3f} {ms(values) / ms(baseline):11.1f}x"
+                f" {percentile(values, 95) * 1000:8.3f}"
+                f" {percentile(values, 50) / percentile(baseline, 50):9.1f}x {ms(values) / ms(baseline):10.1f}x"
             )
         report.line(f"(mean unread per user counted: {counts / CALLS:.1f})")
         report.line()
         report.check("count is right", expected == direct, f"user 1: {expected} by unread_count, {direct} by a scan")
         report.check("index used", any(INDEX in str(row[-1]) for row in plan), f"plan mentions {INDEX}")
+        ours50, floor50 = percentile(ours, 50), percentile(baseline, 50)
         report.check(
-            "mean <= 2 ms", ms(ours) <= TARGET_MS, f"{ms(ours):.3f} ms per call over {CALLS} (target <= {TARGET_MS})"
+            f"unread_count / SELECT 1 <= {TARGET_RATIO:g}x",
+            ours50 <= TARGET_RATIO * floor50,
+            ratio_figure("unread_count", ours50, "SELECT 1", floor50, TARGET_RATIO)
+            + f" (medians of {CALLS}, interleaved; means {ms(ours):.3f} ms vs {ms(baseline):.3f} ms)",
         )
     return report.finish()
 

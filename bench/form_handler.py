@@ -49,6 +49,7 @@ from bench._common import (  # noqa: E402
     Report,
     Scratch,
     percentile,
+    ratio_figure,
     record_lines,
     time_limit,
     wait_for_port,
@@ -402,7 +403,7 @@ def main() -> int:
             report.check(
                 f"ours p95 <= (b) p95, {mode}",
                 ours95 <= b95,
-                f"{ours95 * 1000:.1f} ms vs {b95 * 1000:.1f} ms ({ours95 / b95:.2f}x)",
+                ratio_figure("ours p95", ours95, "(b) p95", b95, 1.0) + f" ({LATENCY_REQUESTS} requests each)",
             )
         report.check(
             "ours loses nothing",
