@@ -63,6 +63,7 @@ N = 5000
 REPEAT = 7
 WORKERS = 2
 AGAIN = 1  # the fan-out repeated on a fresh slot, for information
+FLOORS = 3  # the floor is quick: its median of three
 PASSWORD = "bench-password-1234"
 TARGET_REQUEST_RATIO = 2.0  # busy / quiet: the fan-out is a job, so interest must not slow the request
 TARGET_FAN_OUT_RATIO = 4.0  # ours / floor
@@ -530,7 +531,8 @@ def main() -> int:
 
             # 2. The floor, then the fan-out of the first slot alone (the others removed, never offered).
             emails, offer_rows, notes = floor_rows(ids["busy"], target, N)
-            floor = insert_floor(emails, offer_rows, notes)
+            floors = [insert_floor(emails, offer_rows, notes) for _ in range(FLOORS)]
+            floor = sorted(floors, key=lambda f: f["total"])[FLOORS // 2]  # the median run
             del emails, offer_rows, notes
             from dashboard.models import User
 
@@ -634,7 +636,7 @@ def main() -> int:
         report.line(f"      {n:5d} {seconds * 1000:8.1f}  {sql[:150]}")
     report.line(f"   written: {counts}; delivery jobs queued by its commits: {queued_jobs}")
     report.line(
-        f"   floor (pre-rendered, DB-API executemany, one commit): {floor['total']:.2f} s"
+        f"   floor (pre-rendered, DB-API executemany, one commit; median of {FLOORS}): {floor['total']:.2f} s"
         f" (emails {floor['emails']:.2f}, offers {floor['offers']:.2f}, messages {floor['messages']:.2f},"
         f" commit {floor['commit']:.2f}); ours / floor: {fan_out_seconds / floor['total']:.1f}x"
     )

@@ -51,22 +51,33 @@ def link_maker(endpoint: str):
     address with its values put in (values that would need quoting go through the URL map)."""
     base = current_app.config["BASE_URL"].rstrip("/")
     cache = current_app.extensions.setdefault("link_makers", {})
-    if (endpoint, base) not in cache:
-        rule = next(iter(current_app.url_map.iter_rules(endpoint)))
-        names = sorted(rule.arguments)
-        # Markers are numbers, which every converter (int among them) writes as they are.
-        marked = external_url(endpoint, **{name: MARKER + n for n, name in enumerate(names)})
-        parts = re.split(f"{MARKER // 1000}(\\d{{3}})", marked)
-        cache[(endpoint, base)] = (names, parts[0::2], [int(n) for n in parts[1::2]])
-    names, literals, order = cache[(endpoint, base)]
+    made = cache.get((endpoint, base))
+    if made is not None:
+        return made
+    rule = next(iter(current_app.url_map.iter_rules(endpoint)))
+    names = sorted(rule.arguments)
+    # Markers are numbers, which every converter (int among them) writes as they are.
+    marked = external_url(endpoint, **{name: MARKER + n for n, name in enumerate(names)})
+    parts = re.split(f"{MARKER // 1000}(\\d{{3}})", marked)
+    literals, order = parts[0::2], [int(n) for n in parts[1::2]]
+
+    pieces = list(zip(order, literals[1:], strict=True))
+    head = literals[0]
+    count = len(names)
 
     def make(**values) -> str:
-        texts = [str(values[name]) for name in names]
-        if len(values) != len(names) or not all(PLAIN_VALUE.fullmatch(text) for text in texts):
+        if len(values) != count:
             return external_url(endpoint, **values)
-        out = [literals[0]]
-        for index, literal in zip(order, literals[1:], strict=True):
-            out += (texts[index], literal)
-        return "".join(out)
+        out = head
+        for index, literal in pieces:
+            value = values.get(names[index])
+            if type(value) is int:
+                out += str(value) + literal
+            elif type(value) is str and PLAIN_VALUE.fullmatch(value):
+                out += value + literal
+            else:  # missing, or needs quoting: the URL map says what it should be
+                return external_url(endpoint, **values)
+        return out
 
+    cache[(endpoint, base)] = make
     return make

@@ -8,6 +8,7 @@ booked offer, a cancelled appointment), not by the signature alone.
 """
 
 import functools
+import json
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -61,12 +62,25 @@ class _Signer(TimestampSigner):
 _keys: dict = {}
 
 
+class _CompactJSON:
+    """itsdangerous's compact JSON (no spaces, UTF-8 kept), with its encoder made once:
+    `json.dumps` with these options builds a new encoder for every call."""
+
+    _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    loads = staticmethod(json.loads)
+
+    @classmethod
+    def dumps(cls, obj) -> str:
+        return cls._encode(obj)
+
+
 class _Serializer(URLSafeTimedSerializer):
     """itsdangerous's URL-safe timed serializer, without its zlib attempt on a payload too short
     to gain from it: a fan-out signs four links a patient, and zlib's set-up cost more than the
     rest of the signing. The token is the same bytes, and `loads` reads it as ever."""
 
     signer = _Signer
+    default_serializer = _CompactJSON
 
     def dump_payload(self, obj) -> bytes:
         payload = super(URLSafeSerializerMixin, self).dump_payload(obj)  # the JSON, as itsdangerous writes it
@@ -84,13 +98,6 @@ def _serializer_for(secret_key: str, purpose: str) -> URLSafeTimedSerializer:
     return _Serializer(secret_key, salt=f"patient-link:{purpose}")
 
 
-def token(purpose: str, **ids: int | str) -> str:
-    """A link's token: exactly what `_serializer(purpose).dumps(ids)` writes, with the
-    purpose's signer made once (a fan-out signs four links for each of thousands)."""
-    serializer, signer = _signing(current_app.config["SECRET_KEY"], purpose)
-    return signer.sign(serializer.dump_payload(ids)).decode("ascii")
-
-
 @functools.lru_cache(maxsize=64)
 def _signing(secret_key: str, purpose: str) -> tuple[URLSafeTimedSerializer, TimestampSigner]:
     serializer = _serializer_for(secret_key, purpose)
@@ -99,29 +106,65 @@ def _signing(secret_key: str, purpose: str) -> tuple[URLSafeTimedSerializer, Tim
     return serializer, signer
 
 
+class Links:
+    """Writes links for emails. Each purpose's signer and each page's address are looked up
+    once per writer, so a fan-out that signs four links for each of thousands of patients
+    makes one writer for all of them; the module's functions make one per call."""
+
+    def __init__(self):
+        self._secret = current_app.config["SECRET_KEY"]
+        self._makers: dict[str, object] = {}
+
+    def token(self, purpose: str, **ids: int | str) -> str:
+        """Exactly what `_serializer(purpose).dumps(ids)` writes (tested), faster."""
+        if purpose not in LIFETIMES:
+            raise ValueError(f"unknown link purpose {purpose!r}")
+        serializer, signer = _signing(self._secret, purpose)
+        return signer.sign(serializer.dump_payload(ids)).decode("ascii")
+
+    def address(self, endpoint: str, **values) -> str:
+        maker = self._makers.get(endpoint)
+        if maker is None:
+            maker = self._makers[endpoint] = link_maker(endpoint)
+        return maker(**values)
+
+    def url(self, purpose: str, endpoint: str | None = None, **ids: int | str) -> str:
+        return self.address(endpoint or f"patient.{purpose}", token=self.token(purpose, **ids))
+
+    def for_appointment(self, appointment_id: int, patient_id: int) -> dict[str, str]:
+        value = self.token("appointment", a=appointment_id, p=patient_id)
+        return {
+            "manage_url": self.address("patient.appointment", token=value),
+            "reschedule_url": self.address("patient.reschedule", token=value),
+            "cancel_url": self.address("patient.cancel", token=value),
+            "patient_url": self.url("patient", p=patient_id),
+        }
+
+    def for_optional_email(self, kind: str, patient_id: int) -> dict[str, str]:
+        return {
+            "unsubscribe_url": self.url("unsubscribe", p=patient_id, k=kind),
+            "preferences_url": self.url("preferences", p=patient_id),
+        }
+
+
+def token(purpose: str, **ids: int | str) -> str:
+    return Links().token(purpose, **ids)
+
+
 def url(purpose: str, endpoint: str | None = None, **ids: int | str) -> str:
     """The absolute URL (on BASE_URL) of a `purpose` link, for an email; the page is
     `patient.<purpose>` unless another `endpoint` reads the same kind of link."""
-    return link_maker(endpoint or f"patient.{purpose}")(token=token(purpose, **ids))
+    return Links().url(purpose, endpoint, **ids)
 
 
 def for_appointment(appointment_id: int, patient_id: int) -> dict[str, str]:
     """The links an appointment's emails carry: see it, ask to move it, cancel it, and the patient's page."""
-    value = token("appointment", a=appointment_id, p=patient_id)
-    return {
-        "manage_url": link_maker("patient.appointment")(token=value),
-        "reschedule_url": link_maker("patient.reschedule")(token=value),
-        "cancel_url": link_maker("patient.cancel")(token=value),
-        "patient_url": url("patient", p=patient_id),
-    }
+    return Links().for_appointment(appointment_id, patient_id)
 
 
 def for_optional_email(kind: str, patient_id: int) -> dict[str, str]:
     """What an optional email carries: one-click unsubscribe from `kind`, and the preferences page."""
-    return {
-        "unsubscribe_url": url("unsubscribe", p=patient_id, k=kind),
-        "preferences_url": url("preferences", p=patient_id),
-    }
+    return Links().for_optional_email(kind, patient_id)
 
 
 def read(purpose: str, value: str) -> dict:

@@ -207,3 +207,39 @@ def test_a_batch_is_queued_after_commit_and_delivered(app, smtp):
     assert len(emails_queue_ids()) == 1
     assert delivery.deliver(ids).as_dict() == {"sent": 3, "retrying": 0, "failed": 0}
     assert sorted(m.rcpt_tos[0] for m in smtp.received) == [f"w{i}@patients.example.org" for i in range(3)]
+
+
+def test_a_key_taken_while_a_batch_was_written_is_skipped_and_the_rest_are_its_own(app):
+    """Another writer uses one of the batch's keys after the batch checked them: that row
+    stays the other writer's, and the batch returns exactly the rows it wrote."""
+    from sqlalchemy import event
+
+    taken = {}
+
+    def other_writer(conn, cursor, statement, parameters, context, executemany):
+        if statement.startswith("INSERT INTO email_messages") and not taken:
+            raw = cursor.connection  # the same connection and transaction, below SQLAlchemy's events
+            raw.execute(
+                "INSERT INTO email_messages (kind, to_addrs, bcc_addrs, subject, html, text, dedupe_key, status,"
+                " attempts, next_attempt_at, created_at, smtp_message_id)"
+                " VALUES ('invoice', 'other@example.org', '', 'theirs', '', '', 'race:3', 'queued', 0,"
+                " '2026-01-01 00:00:00', '2026-01-01 00:00:00', '<theirs@example.org>')"
+            )
+            taken["id"] = raw.execute("SELECT id FROM email_messages WHERE dedupe_key = 'race:3'").fetchone()[0]
+
+    event.listen(db.engine, "before_cursor_execute", other_writer)
+    try:
+        messages = [
+            notify.Message(
+                to=f"p{i}@patients.example.org", context=sample_context("low_stock_alert"), dedupe_key=f"race:{i}"
+            )
+            for i in range(6)
+        ]
+        written = notify.emails("low_stock_alert", messages)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", other_writer)
+    db.session.commit()
+    assert len(written) == 5 and taken["id"] not in written
+    rows = {row.id: row for row in db.session.scalars(select(EmailMessage))}
+    assert sorted(rows[i].to_addrs for i in written) == [f"p{i}@patients.example.org" for i in (0, 1, 2, 4, 5)]
+    assert rows[taken["id"]].to_addrs == "other@example.org"

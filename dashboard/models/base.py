@@ -27,6 +27,25 @@ class UTCDateTime(TypeDecorator):
             value = value.astimezone(UTC)
         return value
 
+    def bind_processor(self, dialect):
+        """As the dialect writes it, remembering the last value: a fan-out's thousands of rows
+        share one `now`, and formatting it again for each costs more than the row's insert."""
+        process = super().bind_processor(dialect)
+        if process is None:
+            return None
+        last = (None, None)
+
+        def remembered(value):
+            nonlocal last
+            seen, written = last  # one tuple, so two threads never read half of each other's
+            if value is not None and value is seen:
+                return written
+            written = process(value)
+            last = (value, written)
+            return written
+
+        return remembered
+
     def process_result_value(self, value, dialect):
         if value is not None and value.tzinfo is None:
             value = value.replace(tzinfo=UTC)

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import event, select, update
+from sqlalchemy import event, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -93,9 +93,10 @@ def emails(kind: str, messages: Iterable[Message]) -> list[int]:
     now = utcnow()
     rows, files, alone = [], {}, []
     invites = _calendars(kind, todo)
+    optional = kinds.get(kind).optional
     rendered_all = render_emails(kind, [m.context for m, _ in todo])
     for index, ((message, to_list), rendered) in enumerate(zip(todo, rendered_all, strict=True)):
-        row = _row(kind, message, to_list, rendered, now)
+        row = _row(kind, message, to_list, rendered, now, optional)
         attachments = list(message.attachments) or invites.get(index, [])
         if attachments and message.dedupe_key is None:
             # Without a key the bulk insert cannot tell which new id is this row's.
@@ -110,14 +111,14 @@ def emails(kind: str, messages: Iterable[Message]) -> list[int]:
     if not rows:
         return alone
 
-    written = db.session.execute(_insert_statement(db.session.get_bind().dialect.name), rows).all()
+    written = _insert_many(rows)
     due = {row["dedupe_key"]: row["next_attempt_at"] for row in rows if row["dedupe_key"] is not None}
     _attach({message_id: files[key] for message_id, key in written if key in files})
     _remember([(message_id, due.get(key, now)) for message_id, key in written])
     return alone + [message_id for message_id, _ in written]
 
 
-def _row(kind: str, message: Message, to_list: list[str], rendered: Rendered, now: datetime) -> dict:
+def _row(kind: str, message: Message, to_list: list[str], rendered: Rendered, now: datetime, optional: bool) -> dict:
     return {
         "kind": kind,
         "to_addrs": ",".join(to_list),
@@ -132,7 +133,7 @@ def _row(kind: str, message: Message, to_list: list[str], rendered: Rendered, no
         "created_at": now,
         "patient_id": message.patient_id,
         "appointment_id": message.appointment_id,
-        "list_unsubscribe": message.context.get("unsubscribe_url") if kinds.get(kind).optional else None,
+        "list_unsubscribe": message.context.get("unsubscribe_url") if optional else None,
         # Chosen now, so a retry after a worker died mid-send carries the same Message-ID
         # and the receiving side can tell the copy for what it is.
         "smtp_message_id": mime.new_message_id(),
@@ -203,12 +204,45 @@ def _insert(row: dict) -> int | None:
     return written[0] if written else None
 
 
+def _insert_many(rows: list[dict]) -> list[tuple[int, str | None]]:
+    """Insert the rows (a concurrent duplicate key is skipped); returns (id, dedupe_key) of each written.
+
+    PostgreSQL: INSERT .. RETURNING, in chunks (SQLAlchemy's insertmanyvalues). SQLite: a
+    many-row RETURNING costs about a third more than executemany, so rows that all have a key
+    go by executemany. In the write transaction it then holds, SQLite numbers each new row one
+    above the highest, so n of n written are the n ids up to last_insert_rowid() (checked by
+    the first and last Message-IDs); when a conflict skipped some, the rows are read back by
+    their keys, and only those with this batch's own Message-IDs are ours."""
+    dialect = db.session.get_bind().dialect.name
+    if dialect != "sqlite" or len(rows) < 2 or any(row["dedupe_key"] is None for row in rows):
+        return [tuple(row) for row in db.session.execute(_insert_statement(dialect), rows).all()]
+    count = db.session.execute(_insert_statement("sqlite", returning=False), rows).rowcount
+    last = db.session.scalar(text("SELECT last_insert_rowid()"))
+    table = EmailMessage.__table__
+    if count == len(rows):
+        first = last - count + 1
+        ends = select(table.c.id, table.c.smtp_message_id).where(table.c.id.in_([first, last]))
+        ends = {message_id: smtp_id for message_id, smtp_id in db.session.execute(ends)}
+        if ends == {first: rows[0]["smtp_message_id"], last: rows[-1]["smtp_message_id"]}:
+            return [(first + n, row["dedupe_key"]) for n, row in enumerate(rows)]
+    ours = {row["smtp_message_id"] for row in rows}
+    written = []
+    for start in range(0, len(rows), KEY_CHUNK):
+        keys = [row["dedupe_key"] for row in rows[start : start + KEY_CHUNK]]
+        found = db.session.execute(
+            select(table.c.id, table.c.dedupe_key, table.c.smtp_message_id).where(table.c.dedupe_key.in_(keys))
+        )
+        written += [(message_id, key) for message_id, key, smtp_id in found if smtp_id in ours]
+    return sorted(written)
+
+
 @functools.cache
-def _insert_statement(dialect: str):
+def _insert_statement(dialect: str, returning: bool = True):
     """Built once per dialect; Core, not the ORM: a fan-out writes thousands."""
     table = EmailMessage.__table__
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    return insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(table.c.id, table.c.dedupe_key)
+    statement = insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    return statement.returning(table.c.id, table.c.dedupe_key) if returning else statement
 
 
 def _attach(attachments: dict[int | None, Sequence[Attachment]]) -> None:

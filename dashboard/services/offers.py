@@ -56,7 +56,7 @@ from dashboard.models import (
     WaitlistEntry,
 )
 from dashboard.models.base import utcnow
-from dashboard.navigation import link_maker, path_for
+from dashboard.navigation import path_for
 from dashboard.services import ServiceError, appointments, waitlist
 from dashboard.services import schedule as slots
 from dashboard.templating import plural
@@ -66,7 +66,7 @@ log = logging.getLogger(__name__)
 EVERYONE, ONE_AT_A_TIME = "everyone", "one_at_a_time"
 MODES = (EVERYONE, ONE_AT_A_TIME)
 SHOWN = 5  # open times per email
-BATCH = 500  # patients per transaction in a fan-out
+BATCH = 1000  # patients per transaction in a fan-out
 OPENED = "slots_opened"  # session.info key: (practitioner_id, slot_id) to offer after commit
 FAN_OUT_JOB = "dashboard.jobs.offers.fan_out"
 # A window's job that runs this late still ends its own window (the Redis key outlives the
@@ -183,9 +183,19 @@ def interested(practitioner_id: int, *, now: datetime | None = None) -> list[Int
                 before=None if pending else appointment.starts_at,
             )
         )
-    for entry in db.session.scalars(
-        select(WaitlistEntry)
-        .options(joinedload(WaitlistEntry.patient))
+    # Columns, not ORM rows: a waiting list can be thousands long.
+    for entry in db.session.execute(
+        select(
+            WaitlistEntry.id,
+            WaitlistEntry.urgent,
+            WaitlistEntry.position,
+            WaitlistEntry.created_at,
+            Patient.id.label("patient_id"),
+            Patient.first_name,
+            Patient.last_name,
+            Patient.email,
+        )
+        .join(Patient, Patient.id == WaitlistEntry.patient_id)
         .where(
             WaitlistEntry.practitioner_id == practitioner_id,
             WaitlistEntry.ended_at.is_(None),
@@ -194,7 +204,7 @@ def interested(practitioner_id: int, *, now: datetime | None = None) -> list[Int
     ):
         found.append(
             Interest(
-                Person.of(entry.patient),
+                Person(entry.patient_id, entry.first_name, entry.last_name, entry.email),
                 InterestReason.WAITLIST,
                 entry.id,
                 urgent=entry.urgent,
@@ -265,8 +275,11 @@ def _offer_to_everyone(practitioner: Practitioner, new: list[Slot], people: list
     # sends nothing), a slot freed again later has a new opening (and is offered anew).
     key = opening_key(practitioner.id, new)
     offered = 0
-    # Everyone offered the same times shares one list of them, so the emails render once.
+    # Everyone offered the same times shares one list of them, so the emails render once;
+    # and their messages read the same (the first time and how many).
     times: dict[tuple[int, ...], list[_Shown]] = {}
+    notes_for: dict[tuple[int, ...], dict] = {}
+    links = patient_links.Links()
     for start in range(0, len(people), BATCH):
         rows, messages, notes = [], [], []
         for rank, interest in enumerate(people[start : start + BATCH], start=start):
@@ -275,10 +288,12 @@ def _offer_to_everyone(practitioner: Practitioner, new: list[Slot], people: list
                 continue
             offered += 1
             rows += [_offer_row(s, interest, rank, OfferStatus.OFFERED, now) for s in theirs]
-            listed = times.setdefault(tuple(s.id for s in theirs), _shown(theirs))
+            ids = tuple(s.id for s in theirs)
+            if ids not in times:
+                times[ids], notes_for[ids] = _shown(theirs), _note(practitioner, 0, theirs)
             key_of = f"offers:{key}:patient:{interest.patient.id}"
-            messages.append(_email(practitioner, interest, theirs, key_of, times=listed))
-            notes.append(_note(practitioner, interest.patient.id, theirs))
+            messages.append(_email(practitioner, interest, theirs, key_of, times=times[ids], links=links))
+            notes.append({**notes_for[ids], "patient_id": interest.patient.id})
         _write(rows, messages, notes)
         db.session.commit()
     if offered:
@@ -586,20 +601,28 @@ def _insert_offers(rows: list[dict]) -> None:
 
 
 def _email(
-    practitioner, interest: Interest, offered: list[Slot], key: str, held_until=None, times: list | None = None
+    practitioner,
+    interest: Interest,
+    offered: list[Slot],
+    key: str,
+    held_until=None,
+    times: list | None = None,
+    links: patient_links.Links | None = None,
 ) -> notify.Message:
-    """The patient's email: the times (shared with everyone offered the same ones) and their own links."""
+    """The patient's email: the times (shared with everyone offered the same ones) and their own
+    links (`links`: one writer for a whole fan-out)."""
     patient = interest.patient
-    book, book_link = patient_links.token("book", p=patient.id), link_maker("patient.book")
+    links = links or patient_links.Links()
+    book = links.token("book", p=patient.id)
     context = {
         "patient": patient,
         "practitioner": practitioner,
         "slots": times if times is not None else _shown(offered),
-        "book_links": {s.id: book_link(token=book, slot_id=s.id) for s in offered},
+        "book_links": {s.id: links.address("patient.book", token=book, slot_id=s.id) for s in offered},
         # One at a time, other open times are in other people's queues: no "see all" link.
-        "more_url": None if held_until else patient_links.url("availability", p=patient.id, r=practitioner.id),
+        "more_url": None if held_until else links.url("availability", p=patient.id, r=practitioner.id),
         "held_until": held_until,
-        **patient_links.for_optional_email("new_availability", patient.id),
+        **links.for_optional_email("new_availability", patient.id),
     }
     return notify.Message(to=patient.email, context=context, dedupe_key=key, patient_id=patient.id)
 
@@ -628,7 +651,7 @@ def _note(practitioner, patient_id: int, offered: list[Slot], held_until=None) -
 def _write(offer_rows: list[dict], messages: list[notify.Message], notes: list[dict]) -> None:
     _insert_offers(offer_rows)
     if notes:
-        db.session.execute(insert(PatientMessage), [{"body": "", **n} for n in notes])
+        db.session.execute(insert(PatientMessage.__table__), [{"body": "", **n} for n in notes])
     if messages:
         notify.emails("new_availability", messages)
 
