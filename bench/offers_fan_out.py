@@ -26,9 +26,10 @@ another process, the scratch folder's SQLite DB and embedded Redis.
 Targets, each a ratio to its baseline in the same run (absolute times move 2-3x with the
 machine's load): the request with 5,000 waiting <= 2x the request with nobody waiting; the
 fan-out <= 4x its floor; delivery >= 0.7x the single-connection limit with two workers. After
-delivery, for information (MAIL_BACKEND=outbox, each on a fresh slot, the previous one
-blocked): the fan-out again AGAIN times and, when it missed its target, a breakdown timed in
-place and a cProfile (top 15 by cumulative time).
+delivery (MAIL_BACKEND=outbox, each on a fresh slot, the previous one blocked) the floor and
+the fan-out again, AGAIN times: the fan-out target compares the median of the three fan-outs
+with the median of the three floors. When it missed, a breakdown timed in place and a cProfile
+(top 15 by cumulative time), for information.
 """
 
 import cProfile
@@ -62,8 +63,7 @@ from bench.reminder_scan import StatementCounter  # noqa: E402
 N = 5000
 REPEAT = 7
 WORKERS = 2
-AGAIN = 1  # the fan-out repeated on a fresh slot, for information
-FLOORS = 3  # the floor is quick: its median of three
+AGAIN = 2  # the fan-out repeated on fresh slots, each after the floor again: medians of three
 PASSWORD = "bench-password-1234"
 TARGET_REQUEST_RATIO = 2.0  # busy / quiet: the fan-out is a job, so interest must not slow the request
 TARGET_FAN_OUT_RATIO = 4.0  # ours / floor
@@ -530,10 +530,8 @@ def main() -> int:
             )
 
             # 2. The floor, then the fan-out of the first slot alone (the others removed, never offered).
-            emails, offer_rows, notes = floor_rows(ids["busy"], target, N)
-            floors = [insert_floor(emails, offer_rows, notes) for _ in range(FLOORS)]
-            floor = sorted(floors, key=lambda f: f["total"])[FLOORS // 2]  # the median run
-            del emails, offer_rows, notes
+            prepared = floor_rows(ids["busy"], target, N)
+            floors = [insert_floor(*prepared)]
             from dashboard.models import User
 
             desk = db.session.get(User, ids["desk_user"])
@@ -580,16 +578,22 @@ def main() -> int:
                 if code != 0 or sent != N:
                     report.line(f"worker {i} exited {code}; its log:\n{scratch.log_tail(f'worker-{i}')}")
 
-            # For information: where a fan-out's time goes (timed in place), on a fresh slot, nothing queued.
-            # The same job again on fresh slots (the previous one blocked, so again one slot), nothing queued.
+            # The same job again on fresh slots (the previous one blocked, so again one slot), nothing
+            # queued, each after the floor again: the target compares the medians of these pairs.
             app.config["MAIL_BACKEND"] = "outbox"
             again, previous = [], target
             for k in range(AGAIN):
                 slot_k = fresh_slot(ids["busy"], previous, ids["desk_user"], days_ahead=40 + k)
+                floors.append(insert_floor(*floor_rows(ids["busy"], slot_k, N)))  # its own slot's offers
                 again.append(run_fan_out(ids["busy"], slot_k)[1])
                 previous = slot_k
+            del prepared
+            floor = sorted(floors, key=lambda f: f["total"])[len(floors) // 2]  # the median run
+            fan_outs = sorted([fan_out_seconds, *again])
+            judged = fan_outs[len(fan_outs) // 2]
+            # For information, when it missed: where a fan-out's time goes (timed in place), and a profile.
             traced_total, parts, profile_text = None, [], None
-            if fan_out_seconds > TARGET_FAN_OUT_RATIO * floor["total"]:
+            if judged > TARGET_FAN_OUT_RATIO * floor["total"]:
                 slot_2 = fresh_slot(ids["busy"], previous, ids["desk_user"], days_ahead=50)
                 traced_total, parts = breakdown(ids["busy"], slot_2)
                 slot_3 = fresh_slot(ids["busy"], slot_2, ids["desk_user"], days_ahead=51)
@@ -628,7 +632,7 @@ def main() -> int:
         f" {counter.seconds:.2f} s of it on the cursor; result {result}"
     )
     report.line(
-        "   the same job again on fresh slots (MAIL_BACKEND=outbox, nothing queued): "
+        "   the same job again on fresh slots, each after the floor again (MAIL_BACKEND=outbox, nothing queued): "
         + ", ".join(f"{t:.2f} s" for t in again)
     )
     report.line("   its statements by SQL, most frequent first (count, ms on the cursor):")
@@ -636,9 +640,9 @@ def main() -> int:
         report.line(f"      {n:5d} {seconds * 1000:8.1f}  {sql[:150]}")
     report.line(f"   written: {counts}; delivery jobs queued by its commits: {queued_jobs}")
     report.line(
-        f"   floor (pre-rendered, DB-API executemany, one commit; median of {FLOORS}): {floor['total']:.2f} s"
+        f"   floor (pre-rendered, DB-API executemany, one commit; median of {len(floors)}): {floor['total']:.2f} s"
         f" (emails {floor['emails']:.2f}, offers {floor['offers']:.2f}, messages {floor['messages']:.2f},"
-        f" commit {floor['commit']:.2f}); ours / floor: {fan_out_seconds / floor['total']:.1f}x"
+        f" commit {floor['commit']:.2f}); runs " + " ".join(f"{f['total']:.2f}" for f in floors)
     )
     if traced_total is not None:
         report.line(f"   breakdown of a second fan-out, timed in place ({traced_total:.2f} s; seconds):")
@@ -674,9 +678,10 @@ def main() -> int:
     written_ok = written_ok and counts["messages"] == N
     report.check(
         f"fan-out <= {TARGET_FAN_OUT_RATIO:g}x its floor",
-        written_ok and fan_out_seconds <= TARGET_FAN_OUT_RATIO * floor["total"],
-        f"{fan_out_seconds / floor['total']:.1f}x: {fan_out_seconds:.2f} s for {counts['emails']:,} emails,"
-        f" {counts['offers']:,} offers, {counts['messages']:,} messages against {floor['total']:.2f} s",
+        written_ok and judged <= TARGET_FAN_OUT_RATIO * floor["total"],
+        f"{judged / floor['total']:.1f}x: median {judged:.2f} s of {len(fan_outs)} fan-outs (the first wrote"
+        f" {counts['emails']:,} emails, {counts['offers']:,} offers, {counts['messages']:,} messages)"
+        f" against the floor's median {floor['total']:.2f} s",
     )
     report.check(
         "all delivered once",

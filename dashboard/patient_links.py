@@ -15,7 +15,6 @@ from datetime import timedelta
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 from itsdangerous.encoding import base64_encode
-from itsdangerous.signer import HMACAlgorithm
 from itsdangerous.url_safe import URLSafeSerializerMixin
 
 from dashboard.navigation import link_maker
@@ -48,20 +47,6 @@ class Link:
 SHORT = 64  # JSON payloads up to this size are never shortened by zlib
 
 
-class _Signer(TimestampSigner):
-    """itsdangerous's timestamp signer with its derived key kept (it is the same for every link
-    of a purpose, and deriving it is an HMAC of its own for each link)."""
-
-    def derive_key(self, secret_key=None):
-        key = (secret_key, self.secret_keys[-1], self.salt)
-        if key not in _keys:
-            _keys[key] = super().derive_key(secret_key)
-        return _keys[key]
-
-
-_keys: dict = {}
-
-
 class _CompactJSON:
     """itsdangerous's compact JSON (no spaces, UTF-8 kept), with its encoder made once:
     `json.dumps` with these options builds a new encoder for every call."""
@@ -79,7 +64,6 @@ class _Serializer(URLSafeTimedSerializer):
     to gain from it: a fan-out signs four links a patient, and zlib's set-up cost more than the
     rest of the signing. The token is the same bytes, and `loads` reads it as ever."""
 
-    signer = _Signer
     default_serializer = _CompactJSON
 
     def dump_payload(self, obj) -> bytes:
@@ -101,9 +85,7 @@ def _serializer_for(secret_key: str, purpose: str) -> URLSafeTimedSerializer:
 @functools.lru_cache(maxsize=64)
 def _signing(secret_key: str, purpose: str) -> tuple[URLSafeTimedSerializer, TimestampSigner]:
     serializer = _serializer_for(secret_key, purpose)
-    signer = serializer.make_signer()
-    signer.algorithm = HMACAlgorithm("sha1")  # the same HMAC-SHA1, by name: hmac's OpenSSL path
-    return serializer, signer
+    return serializer, serializer.make_signer()
 
 
 class Links:
@@ -116,7 +98,8 @@ class Links:
         self._makers: dict[str, object] = {}
 
     def token(self, purpose: str, **ids: int | str) -> str:
-        """Exactly what `_serializer(purpose).dumps(ids)` writes (tested), faster."""
+        """Exactly what `_serializer(purpose).dumps(ids)` writes (tested against itsdangerous), with
+        the purpose's serializer and signer made once: half the time of a `dumps` call."""
         if purpose not in LIFETIMES:
             raise ValueError(f"unknown link purpose {purpose!r}")
         serializer, signer = _signing(self._secret, purpose)

@@ -11,7 +11,9 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from email.utils import make_msgid
 
+from flask import current_app
 from sqlalchemy import event, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -93,10 +95,12 @@ def emails(kind: str, messages: Iterable[Message]) -> list[int]:
     now = utcnow()
     rows, files, alone = [], {}, []
     invites = _calendars(kind, todo)
-    optional = kinds.get(kind).optional
+    config = current_app.config
+    batch = _Batch(kind, kinds.get(kind).optional, config.get("ADMIN_NOTIFICATION_EMAILS") or "",
+                   mime.message_id_domain(), now)  # fmt: skip
     rendered_all = render_emails(kind, [m.context for m, _ in todo])
     for index, ((message, to_list), rendered) in enumerate(zip(todo, rendered_all, strict=True)):
-        row = _row(kind, message, to_list, rendered, now, optional)
+        row = _row(batch, message, to_list, rendered)
         attachments = list(message.attachments) or invites.get(index, [])
         if attachments and message.dedupe_key is None:
             # Without a key the bulk insert cannot tell which new id is this row's.
@@ -118,25 +122,36 @@ def emails(kind: str, messages: Iterable[Message]) -> list[int]:
     return alone + [message_id for message_id, _ in written]
 
 
-def _row(kind: str, message: Message, to_list: list[str], rendered: Rendered, now: datetime, optional: bool) -> dict:
+@dataclass(frozen=True)
+class _Batch:
+    """What every row of a batch shares, read once."""
+
+    kind: str
+    optional: bool
+    admins: str  # ADMIN_NOTIFICATION_EMAILS
+    domain: str  # of the Message-IDs
+    now: datetime
+
+
+def _row(batch: _Batch, message: Message, to_list: list[str], rendered: Rendered) -> dict:
     return {
-        "kind": kind,
+        "kind": batch.kind,
         "to_addrs": ",".join(to_list),
-        "bcc_addrs": ",".join(recipients.admin_copies(to_list)),
+        "bcc_addrs": ",".join(recipients.admin_copies(to_list, batch.admins)),
         "subject": recipients.reject_line_breaks(rendered.subject, "subject"),
         "html": rendered.html,
         "text": rendered.text,
         "dedupe_key": message.dedupe_key,
         "status": EmailStatus.QUEUED,
         "attempts": 0,
-        "next_attempt_at": message.not_before or now,
-        "created_at": now,
+        "next_attempt_at": message.not_before or batch.now,
+        "created_at": batch.now,
         "patient_id": message.patient_id,
         "appointment_id": message.appointment_id,
-        "list_unsubscribe": message.context.get("unsubscribe_url") if optional else None,
+        "list_unsubscribe": message.context.get("unsubscribe_url") if batch.optional else None,
         # Chosen now, so a retry after a worker died mid-send carries the same Message-ID
         # and the receiving side can tell the copy for what it is.
-        "smtp_message_id": mime.new_message_id(),
+        "smtp_message_id": make_msgid(idstring="outbox", domain=batch.domain),
     }
 
 

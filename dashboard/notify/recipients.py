@@ -84,9 +84,13 @@ def clean(addresses: Iterable[str | None], *, context: str = "") -> list[str]:
     return kept
 
 
-def admin_copies(recipients: list[str]) -> list[str]:
-    """ADMIN_NOTIFICATION_EMAILS, minus anyone already among the recipients."""
-    admins = _admins(current_app.config.get("ADMIN_NOTIFICATION_EMAILS") or "")
+def admin_copies(recipients: list[str], configured: str | None = None) -> list[str]:
+    """ADMIN_NOTIFICATION_EMAILS (or `configured`), minus anyone already among the recipients."""
+    if configured is None:
+        configured = current_app.config.get("ADMIN_NOTIFICATION_EMAILS") or ""
+    if not configured:
+        return []
+    admins = _admins(configured)
     already = {r.lower() for r in recipients}
     return [a for a in admins if a.lower() not in already]
 
