@@ -16,62 +16,39 @@ def test_unknown_config_name_is_refused():
         create_app("staging")
 
 
-@pytest.mark.parametrize("key", ["", DEFAULT_SECRET_KEY, "short"])
-def test_production_refuses_missing_default_or_short_secret_key(backend, key):
-    with pytest.raises(RuntimeError, match="SECRET_KEY must be set"):
-        create_app(
-            "production",
-            {
-                "SECRET_KEY": key,
-                "MAIL_DEFAULT_SENDER": "reception@harbourside.co.nz",
-                "BASE_URL": "https://dashboard.harbourside.co.nz",
-                "SQLALCHEMY_DATABASE_URI": backend["database_url"],
-                "REDIS_URL": backend["redis_url"],
-            },
-        )
+GOOD_PRODUCTION = {
+    "SECRET_KEY": "x" * 64,
+    "MAIL_DEFAULT_SENDER": "Harbourside Clinic <reception@harbourside.co.nz>",
+    "BASE_URL": "https://dashboard.harbourside.co.nz",
+}
 
 
-@pytest.mark.parametrize("sender", ["", "reception@harbourside.example.org", "clinic@localhost", "Clinic <a@b>"])
-def test_production_refuses_a_sender_that_is_not_the_clinics(backend, sender):
-    with pytest.raises(RuntimeError, match="MAIL_DEFAULT_SENDER must be"):
-        create_app(
-            "production",
-            {
-                "SECRET_KEY": "x" * 64,
-                "MAIL_DEFAULT_SENDER": sender,
-                "BASE_URL": "https://dashboard.harbourside.co.nz",
-                "SQLALCHEMY_DATABASE_URI": backend["database_url"],
-                "REDIS_URL": backend["redis_url"],
-            },
-        )
+def production(backend, **overrides):
+    backends = {"SQLALCHEMY_DATABASE_URI": backend["database_url"], "REDIS_URL": backend["redis_url"]}
+    return create_app("production", {**GOOD_PRODUCTION, **backends, **overrides})
 
 
-@pytest.mark.parametrize("base_url", ["", "http://127.0.0.1:5000", "http://localhost:8000", "http://[::1]:5000"])
-def test_production_refuses_links_to_this_machine(backend, base_url):
-    with pytest.raises(RuntimeError, match="BASE_URL must be"):
-        create_app(
-            "production",
-            {
-                "SECRET_KEY": "x" * 64,
-                "MAIL_DEFAULT_SENDER": "reception@harbourside.co.nz",
-                "BASE_URL": base_url,
-                "SQLALCHEMY_DATABASE_URI": backend["database_url"],
-                "REDIS_URL": backend["redis_url"],
-            },
-        )
+@pytest.mark.parametrize(
+    "setting,value,message",
+    [
+        *[("SECRET_KEY", key, "SECRET_KEY must be set") for key in ["", DEFAULT_SECRET_KEY, "short"]],
+        *[
+            ("MAIL_DEFAULT_SENDER", sender, "MAIL_DEFAULT_SENDER must be")
+            for sender in ["", "reception@harbourside.example.org", "clinic@localhost", "Clinic <a@b>"]
+        ],
+        *[
+            ("BASE_URL", url, "BASE_URL must be")
+            for url in ["", "http://127.0.0.1:5000", "http://localhost:8000", "http://[::1]:5000"]
+        ],
+    ],
+)
+def test_production_refuses_settings_that_are_not_the_clinics(backend, setting, value, message):
+    with pytest.raises(RuntimeError, match=message):
+        production(backend, **{setting: value})
 
 
 def test_production_starts_with_a_real_secret_key(backend):
-    app = create_app(
-        "production",
-        {
-            "SECRET_KEY": "x" * 64,
-            "MAIL_DEFAULT_SENDER": "Harbourside Clinic <reception@harbourside.co.nz>",
-            "BASE_URL": "https://dashboard.harbourside.co.nz",
-            "SQLALCHEMY_DATABASE_URI": backend["database_url"],
-            "REDIS_URL": backend["redis_url"],
-        },
-    )
+    app = production(backend)
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert not app.testing
 

@@ -422,33 +422,27 @@ def _tell_about_failure(message, error: str, attempts: int) -> None:
     the patient's page (where the failure shows beside their address)."""
     failed = SimpleNamespace(subject=message.subject, recipients=message.to_addrs, error=error, attempts=attempts)
     patient_url = external_url("patients.detail", patient_id=message.patient_id) if message.patient_id else None
-    title = f"Email not delivered: {message.subject}"
-    body = f"To {message.to_addrs}: {error}"
+
+    def ring(people, link: str, **links) -> None:
+        in_app.bell(
+            people,
+            "delivery_failed",
+            f"Email not delivered: {message.subject}",
+            body=f"To {message.to_addrs}: {error}",
+            link=link,
+            email_context={"failed": failed, "patient_url": patient_url, **links},
+            dedupe_key=f"delivery_failed:{message.id}",
+        )
+
     owners = in_app.owners()
-    in_app.bell(
+    ring(
         owners,
-        "delivery_failed",
-        title,
-        body=body,
-        link=path_for("outbox.detail", message_id=message.id),
-        email_context={
-            "failed": failed,
-            "outbox_url": external_url("outbox.detail", message_id=message.id),
-            "patient_url": patient_url,
-        },
-        dedupe_key=f"delivery_failed:{message.id}",
+        path_for("outbox.detail", message_id=message.id),
+        outbox_url=external_url("outbox.detail", message_id=message.id),
     )
     if message.patient_id:
         staff = [user for user in in_app.desk() if user.id not in {owner.id for owner in owners}]
-        in_app.bell(
-            staff,
-            "delivery_failed",
-            title,
-            body=body,
-            link=path_for("patients.detail", patient_id=message.patient_id),
-            email_context={"failed": failed, "patient_url": patient_url},
-            dedupe_key=f"delivery_failed:{message.id}",
-        )
+        ring(staff, path_for("patients.detail", patient_id=message.patient_id))
 
 
 def _wake_up_for_retries(ids: list[int]) -> None:
