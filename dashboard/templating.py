@@ -7,10 +7,8 @@ pages, the emails (whose subjects too) and the services' bell titles alike.
 import math
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from functools import cache
 from zoneinfo import ZoneInfo
 
-import inflect
 from flask import Flask, current_app
 from flask_login import current_user
 
@@ -122,18 +120,40 @@ def clinic_when(starts_at: datetime | None, now: datetime | None = None) -> str:
     return f"on {local:%A} {local.day} {local:%B}{year} at {at}"
 
 
-@cache
-def _inflect() -> inflect.engine:
-    return inflect.engine()
+# English nouns, regular ones: the words counted here are ours ("day", "patient", "reminder")
+# or a stock unit the desk typed ("boxes", "pairs", "ml"); an irregular word passes its own
+# plural. (inflect did this, at 3.5 s of import in every process: workers, cron, commands.)
+SIBILANT = ("s", "x", "z", "ch", "sh")
+
+
+def _plural_noun(word: str) -> str:
+    head, _, last = word.rpartition(" ")
+    if last.endswith("y") and len(last) > 1 and last[-2] not in "aeiou":
+        last = last[:-1] + "ies"
+    else:
+        last += "es" if last.endswith(SIBILANT) else "s"
+    return f"{head} {last}" if head else last
+
+
+def _singular_noun(word: str) -> str:
+    """ "boxes" → "box", "bottles" → "bottle", "supplies" → "supply"; a word not in a plural
+    form ("ml", "kg", "glass") as it is."""
+    if word.endswith("ies") and len(word) > 3:
+        return word[:-3] + "y"
+    if word.endswith("es") and word[:-2].endswith(SIBILANT):
+        return word[:-2]
+    if word.endswith("s") and not word.endswith(("ss", "us", "is")) and len(word) > 2:
+        return word[:-1]
+    return word
 
 
 def plural(count: int | Decimal, word: str, plural_form: str | None = None) -> str:
     """The count and the word in its number: "1 day", "3 days". `word` is singular;
     `plural_form` is for words that carry their verb ("invoice is", "invoices are")
-    or that inflect would get wrong."""
+    or whose plural isn't regular."""
     if count == 1:
         return f"{count} {word}"
-    return f"{count} {plural_form or _inflect().plural_noun(word)}"
+    return f"{count} {plural_form or _plural_noun(word)}"
 
 
 def in_units(count: int | Decimal, unit: str | None) -> str:
@@ -142,7 +162,7 @@ def in_units(count: int | Decimal, unit: str | None) -> str:
     if not unit:
         return f"{count}"
     if count == 1:
-        return f"{count} {_inflect().singular_noun(unit) or unit}"
+        return f"{count} {_singular_noun(unit)}"
     return f"{count} {unit}"
 
 

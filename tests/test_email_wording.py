@@ -50,6 +50,9 @@ def test_counts_agree_with_their_nouns():
     assert in_units(3, "boxes") == "3 boxes" and in_units(1, "boxes") == "1 box" and in_units(1, "pairs") == "1 pair"
     assert in_units(10, "ml") == "10 ml" and in_units(1, "ml") == "1 ml" and in_units(4, "") == "4"
     assert stock_left(0, "boxes") == "none left" and stock_left(1, "packs") == "1 pack left"
+    assert in_units(1, "supplies") == "1 supply" and in_units(1, "glasses") == "1 glass" and in_units(1, "kg") == "1 kg"
+    assert plural(2, "reply") == "2 replies" and plural(2, "box") == "2 boxes" and plural(2, "day") == "2 days"
+    assert plural(2, "payment reminder") == "2 payment reminders"
 
 
 def test_quantities_have_no_trailing_zeros():
