@@ -204,19 +204,24 @@ def process_env(app, backend) -> dict:
 
 
 @pytest.fixture
-def start_process(app, backend):
-    """Start `python worker.py ARGS...`; every process is stopped after the test."""
+def start_process(app, backend, tmp_path):
+    """Start `python worker.py ARGS...`; every process is stopped after the test. Its output goes
+    to a file (`proc.log_path`, read with `output(proc)`): a pipe nobody reads fills up with a
+    worker's tracebacks and stops it mid-write."""
     started: list[subprocess.Popen] = []
 
     def start(*args: str) -> subprocess.Popen:
-        proc = subprocess.Popen(
-            [sys.executable, "worker.py", *args],
-            cwd=ROOT,
-            env=process_env(app, backend),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
+        log_path = tmp_path / f"worker-{len(started) + 1}.log"
+        with open(log_path, "w") as log:
+            proc = subprocess.Popen(
+                [sys.executable, "worker.py", *args],
+                cwd=ROOT,
+                env=process_env(app, backend),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
+        proc.log_path = log_path
         started.append(proc)
         return proc
 
@@ -228,8 +233,11 @@ def start_process(app, backend):
                 proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 proc.kill()
-        if proc.stdout:
-            proc.stdout.close()
+
+
+def output(proc: subprocess.Popen) -> str:
+    """What a process started by `start_process` has written so far."""
+    return proc.log_path.read_text(errors="replace")
 
 
 # ------------------------------------------------------------------ email

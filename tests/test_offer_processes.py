@@ -86,10 +86,7 @@ def test_cancellations_in_one_window_arrive_as_one_email_per_patient(app, smtp, 
     ]
     for patient in waiting:
         waitlist.add(practitioner.id, patient.id, by_user=people["staff"])
-    # Plain ASCII here only: the desk's notice of each booking names her in its subject, and
-    # a long non-ASCII subject can't be built yet (notify/mime.py folds it into two lines); 42
-    # failures' tracebacks would fill the worker's stdout pipe, which nothing reads, and stall it.
-    mere = make_patient("Mere", "Pomare")
+    mere = make_patient("Mere", "Pōmare")
     booked = [
         appointments.book(
             patient_id=mere.id,

@@ -9,7 +9,7 @@ from rq.job import Job, JobStatus
 from dashboard import queues, redis_server
 from dashboard.extensions import db
 from dashboard.jobs.system import CRON_HEARTBEAT_KEY
-from tests.conftest import make_app
+from tests.conftest import make_app, output
 from tests.helpers import wait_for
 
 
@@ -30,7 +30,7 @@ def test_a_job_round_trips_through_a_real_worker(app, people, start_process):
     token = uuid.uuid4().hex
     job = queues.get_queue("default").enqueue("dashboard.jobs.system.ping", token)
     worker = start_process("--burst")
-    assert worker.wait(timeout=60) == 0, worker.stdout.read()
+    assert worker.wait(timeout=60) == 0, output(worker)
 
     fetched = Job.fetch(job.id, connection=queues.connection())
     assert fetched.get_status() == JobStatus.FINISHED
