@@ -545,3 +545,14 @@ def test_tokens_are_itsdangerous_own_and_read_back(app):
         long_ids = {"p": 1, "k": "x" * 200}  # long enough for itsdangerous to compress it
         compressed = URLSafeTimedSerializer(app.config["SECRET_KEY"], salt="patient-link:book").dumps(long_ids)
         assert compressed.startswith(".") and patient_links.read("book", compressed) == long_ids
+
+
+@pytest.mark.parametrize(
+    "ids", [{"p": 1}, {"a": 2**62, "p": 0}, {"p": 5, "k": "new_availability"}, {"k": 'q"uo\\te\n é 🌿'}, {"p": -3}]
+)
+def test_a_links_payload_is_the_json_itsdangerous_writes(ids):
+    from itsdangerous._json import _CompactJSON as Theirs
+
+    from dashboard.patient_links import _CompactJSON as Ours
+
+    assert Ours.dumps(ids) == Theirs.dumps(ids)
