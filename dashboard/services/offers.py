@@ -39,7 +39,6 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, joinedload
 
 from dashboard import notify, patient_links, queues
-from dashboard.database import insert_many
 from dashboard.extensions import db
 from dashboard.models import (
     OPEN_OFFERS,
@@ -598,7 +597,7 @@ def _insert_offers(rows: list[dict]) -> None:
             # literal, not bound: executemany can't expand an IN list
             where=text("offers.status IN ('taken', 'expired', 'declined', 'withdrawn')"),
         )
-        insert_many(statement, rows)
+        db.session.execute(statement, rows)
 
 
 def _email(
@@ -652,7 +651,7 @@ def _note(practitioner, patient_id: int, offered: list[Slot], held_until=None) -
 def _write(offer_rows: list[dict], messages: list[notify.Message], notes: list[dict]) -> None:
     _insert_offers(offer_rows)
     if notes:
-        insert_many(insert(PatientMessage.__table__), [{"body": "", **n} for n in notes])
+        db.session.execute(insert(PatientMessage.__table__), [{"body": "", **n} for n in notes])
     if messages:
         notify.emails("new_availability", messages)
 
