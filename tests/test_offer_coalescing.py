@@ -126,7 +126,7 @@ def test_thirteen_cancellations_in_a_window_reach_each_patient_once(clinic):
     # One bell entry summing it up for each of the desk and drwho.
     bells = db.session.scalars(select(Notification).where(Notification.kind == "offers_sent")).all()
     assert len(bells) == len({b.user_id for b in bells}) >= 2
-    assert all("to 3 patients" in b.title for b in bells)
+    assert all("13 new times" in b.title and "to 3 patients" in b.title and "first 5" in b.title for b in bells)
 
 
 @pytest.mark.config(OFFER_COALESCE_SECONDS=WINDOW)

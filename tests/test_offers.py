@@ -120,7 +120,7 @@ def test_everyone_gets_one_email_with_up_to_five_times_and_a_link_each(waiting, 
     # Each patient has a message on their page; staff have a bell entry summarising it.
     assert db.session.scalar(select(func.count()).select_from(PatientMessage)) == 3
     summary = db.session.scalar(select(Notification).where(Notification.kind == "offers_sent"))
-    assert summary.title.endswith("to 3 patients")
+    assert summary.title.endswith("to 3 patients (the first 5 in each email)")
     assert all(s.offered_at is not None for s in db.session.scalars(select(Slot)))
 
 

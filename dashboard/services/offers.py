@@ -297,7 +297,9 @@ def _offer_to_everyone(practitioner: Practitioner, new: list[Slot], people: list
         _write(rows, messages, notes)
         db.session.commit()
     if offered:
-        title = f"Offered {_times(len(shown))} with {practitioner.name} to {plural(offered, 'patient')}"
+        title = f"Offered {_times(len(new))} with {practitioner.name} to {plural(offered, 'patient')}"
+        if len(new) > SHOWN:
+            title += f" (the first {SHOWN} in each email)"
         _tell_staff(practitioner, new, title)
     return {"slots": len(new), "patients": offered, "mode": EVERYONE}
 
