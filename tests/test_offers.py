@@ -326,3 +326,26 @@ def test_a_hold_that_ran_out_cannot_be_used_even_before_the_cron_passes_it_on(wa
         offers.book(ben.id, slot.id)
     assert offer_statuses(slot)[ben.id] == OfferStatus.EXPIRED
     assert offer_statuses(slot)[waiting["patients"][0].id] == OfferStatus.HELD  # passed on at once
+
+
+@pytest.mark.config(OFFER_MODE="one_at_a_time", OFFER_HOLD_MINUTES=30)
+def test_a_hold_passed_on_again_after_the_slot_reopens_is_told_again(waiting, people):
+    """The same offer can be held twice (its hold ran out, then the slot was freed again and
+    came round to them once more): each hold is news to the patient."""
+    practitioner = waiting["practitioner"]
+    slot = make_slot(practitioner, starts_in=timedelta(days=3))
+    ana, ben, cleo = waiting["patients"]
+    start = utcnow()
+    offers.fan_out(practitioner.id, [slot.id])  # Ben (urgent) held
+    with time_machine.travel(start + timedelta(minutes=31), tick=False):
+        offers.advance()  # Ben's hold ran out: Ana held, and told
+    with time_machine.travel(start + timedelta(minutes=62), tick=False):
+        offers.advance()  # Ana's too: Cleo held
+        booked = offers.book(cleo.id, slot.id).appointment
+        appointments.cancel(booked.id, by_user=people["staff"], reason="Can't come after all")
+        offers.fan_out(practitioner.id, [slot.id])  # offered anew: Ben first again
+    with time_machine.travel(start + timedelta(minutes=95), tick=False):
+        offers.advance()  # Ben's new hold ran out: Ana is held a second time
+    assert offer_statuses(slot)[ana.id] == OfferStatus.HELD
+    told_ana = [e for e in availability_emails() if e.to_addrs == ana.email]
+    assert len(told_ana) == 2 and "holding this time for you alone" in told_ana[-1].text

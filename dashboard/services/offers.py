@@ -354,7 +354,8 @@ def _hold_next(slot: Slot, now: datetime, *, tell: bool = True) -> Offer | None:
     practitioner = slot.practitioner
     _write(
         [],
-        [_email(practitioner, interest, [slot], f"offer:{nxt.id}:held", held_until=until)],
+        # Each hold is news: the same offer is held again when its slot comes round once more.
+        [_email(practitioner, interest, [slot], f"offer:{nxt.id}:held:{int(now.timestamp())}", held_until=until)],
         [_note(practitioner, nxt.patient_id, [slot], held_until=until)],
     )
     return nxt
