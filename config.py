@@ -143,10 +143,18 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
+    # "Keep me logged in": this many days (Flask-Login's default is a year); a logout, a password
+    # change or a deactivation ends it sooner (the user's session version, in the cookie).
+    # Flask-Login's REMEMBER_COOKIE_DURATION is set from it (dashboard.security).
+    REMEMBER_DAYS = _env_int("REMEMBER_DAYS", 14)
+    REMEMBER_COOKIE_SAMESITE = "Lax"
 
-    # Login throttling (Flask-Limiter on the same Redis).
-    LOGIN_LIMIT_PER_ACCOUNT = _env("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes")
-    LOGIN_LIMIT_PER_IP = _env("LOGIN_LIMIT_PER_IP", "30 per 15 minutes")
+    # Failed-login throttling (dashboard.auth.throttle; Flask-Limiter's storage, the same Redis):
+    # per username and address together, per username from anywhere, per address (a clinic's
+    # desks share one). Reaching one is a lock the owner sees, and can lift, on the Users page.
+    LOGIN_LIMIT_PER_ACCOUNT_ADDRESS = _env("LOGIN_LIMIT_PER_ACCOUNT_ADDRESS", "5 per 15 minutes")
+    LOGIN_LIMIT_PER_ACCOUNT = _env("LOGIN_LIMIT_PER_ACCOUNT", "50 per 15 minutes")
+    LOGIN_LIMIT_PER_IP = _env("LOGIN_LIMIT_PER_IP", "100 per 15 minutes")
     RATELIMIT_SWALLOW_ERRORS = True  # a Redis outage must not lock everyone out
     RATELIMIT_HEADERS_ENABLED = False
     RATELIMIT_KEY_PREFIX = "dashboard-limits"

@@ -1,5 +1,6 @@
 """Who may see what: the login manager, role checks and response headers."""
 
+from datetime import timedelta
 from functools import wraps
 
 from flask import Flask, abort, flash, redirect, request, url_for
@@ -55,6 +56,7 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = "Please log in to continue."
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
+    app.config["REMEMBER_COOKIE_DURATION"] = timedelta(days=app.config["REMEMBER_DAYS"])
 
     @login_manager.unauthorized_handler
     def unauthorized():
@@ -65,10 +67,18 @@ def init_app(app: Flask) -> None:
         return redirect(url_for(login_manager.login_view, next=local_path(request.full_path.rstrip("?"))))
 
     @login_manager.user_loader
-    def load_user(user_id: str) -> User | None:
-        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-        # A deactivated user is logged out at their next request.
-        return user if user is not None and user.active else None
+    def load_user(session_id: str) -> User | None:
+        """The user a session or remember cookie names ("<id>:<session version>", User.get_id),
+        if that version is still theirs: a logout, a password change and a deactivation bump it,
+        which ends every session and remember cookie made before. A deactivated user is logged
+        out at their next request."""
+        user_id, _, version = session_id.partition(":")
+        if not (user_id.isdigit() and version.isdigit()) or len(user_id) > 10:
+            return None
+        user = db.session.get(User, int(user_id))
+        if user is None or not user.active or user.session_version != int(version):
+            return None
+        return user
 
     @app.after_request
     def _security_headers(response):

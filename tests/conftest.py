@@ -70,8 +70,9 @@ def make_app(backend, **overrides):
     config = {
         "SQLALCHEMY_DATABASE_URI": backend["database_url"],
         "REDIS_URL": backend["redis_url"],
-        "LOGIN_LIMIT_PER_ACCOUNT": "5 per 15 minutes",
-        "LOGIN_LIMIT_PER_IP": "30 per 15 minutes",
+        "LOGIN_LIMIT_PER_ACCOUNT_ADDRESS": "5 per 15 minutes",
+        "LOGIN_LIMIT_PER_ACCOUNT": "50 per 15 minutes",
+        "LOGIN_LIMIT_PER_IP": "100 per 15 minutes",
         "MAIL_BACKEND": "outbox",
         "ADMIN_NOTIFICATION_EMAILS": "",
         "BASE_URL": "http://clinic.test",

@@ -39,6 +39,9 @@ RULES = {
     "admin.user_new": ("GET", "/admin/users/new", {OWNER}),
     "admin.user_set_active": ("POST", "/admin/users/{other}/active", {OWNER}),
     "admin.user_set_keeper": ("POST", "/admin/users/{other}/keeper", {OWNER}),
+    "admin.user_password": ("GET", "/admin/users/{other}/password", {OWNER}),  # POST: a form
+    "admin.lock_lift": ("POST", "/admin/users/locks/lift", {OWNER}),
+    "auth.change_password": ("GET", "/account/password", EVERYONE),  # POST: a form
     # --- stock ({item}: an item with 10 in stock, minimum 2) ---
     "inventory.index": ("GET", "/inventory/?q=a&low=1", {OWNER, STAFF}),
     "inventory.new": ("GET", "/inventory/items/new", {OWNER, STAFF}),  # POST: a form

@@ -1,7 +1,7 @@
 from flask_wtf import FlaskForm
 from wtforms import DecimalField, EmailField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
+from wtforms.validators import DataRequired, Email, EqualTo, Length, NumberRange, Optional, Regexp
 
 from dashboard.models import Role
 from dashboard.services.users import MIN_PASSWORD_LENGTH
@@ -23,4 +23,13 @@ class UserForm(FlaskForm):
     specialty = StringField("Specialty (practitioners)", validators=[Optional(), Length(max=120)])
     consultation_fee = DecimalField(
         "Consultation fee (practitioners)", places=2, validators=[Optional(), NumberRange(min=0, max=100000)]
+    )
+
+
+class PasswordResetForm(FlaskForm):
+    new_password = PasswordField(
+        "New password", validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=256)]
+    )
+    confirm = PasswordField(
+        "New password again", validators=[DataRequired(), EqualTo("new_password", message="The passwords differ.")]
     )

@@ -1,32 +1,22 @@
+import math
+import time
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
-from dashboard.auth.forms import LoginForm
-from dashboard.extensions import limiter
+from dashboard.auth import throttle
+from dashboard.auth.forms import LoginForm, PasswordChangeForm
 from dashboard.navigation import local_path
-from dashboard.services import users
+from dashboard.services import ServiceError, users
+from dashboard.templating import clinic_time
 
 bp = Blueprint("auth", __name__)
 
 INVALID = "Invalid username or password."
 
 
-def _account_key() -> str:
-    return "account:" + users.normalise_username(request.form.get("username", ""))
-
-
-def _failed(response) -> bool:
-    return response.status_code == 401
-
-
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"], deduct_when=_failed)
-@limiter.limit(
-    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
-    key_func=_account_key,
-    methods=["POST"],
-    deduct_when=_failed,
-)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
@@ -35,8 +25,14 @@ def login():
         status = 400 if request.method == "POST" else 200
         return render_template("auth/login.html", form=form), status
 
+    account, address = users.normalise_username(form.username.data), get_remote_address()
+    locks = throttle.locks_for(account, address)
+    if locks:
+        return _locked_out(form, max(locks, key=lambda lock: lock.until))
+
     user = users.authenticate(form.username.data, form.password.data)
     if user is None:
+        throttle.record_failure(account, address)
         flash(INVALID, "danger")
         return render_template("auth/login.html", form=form), 401
     if not user.active:
@@ -48,9 +44,48 @@ def login():
     return redirect(local_path(request.args.get("next")) or url_for("main.home"))
 
 
+def _locked_out(form: LoginForm, lock: throttle.Lock):
+    """429, saying why and until when; the right password is refused too until then."""
+    seconds = max(1, math.ceil(lock.until.timestamp() - time.time()))
+    minutes = math.ceil(seconds / 60)
+    flash(
+        f"Too many attempts: after too many wrong passwords, logging in as {lock.covers} is locked until "
+        f"{clinic_time(lock.until, '%H:%M')} (in {minutes} minute{'s' if minutes != 1 else ''}). "
+        "Please try again then, or ask the clinic's owner to lift the lock on the Users page.",
+        "danger",
+    )
+    return render_template("auth/login.html", form=form), 429, {"Retry-After": str(seconds)}
+
+
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
+    users.end_sessions(current_user)  # the old session and remember cookies stop working, everywhere
     logout_user()
     flash("You have been logged out.", "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """Change one's own password: this browser stays logged in, every other session ends."""
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        try:
+            users.change_password(current_user, form.current_password.data, form.new_password.data)
+        except ServiceError as exc:
+            flash(str(exc), "danger")
+        else:
+            relogin(current_user)
+            flash("Your password has been changed. You have been logged out everywhere else.", "success")
+            return redirect(url_for("main.home"))
+    status = 400 if form.is_submitted() else 200
+    return render_template("auth/password.html", form=form, min_length=users.MIN_PASSWORD_LENGTH), status
+
+
+def relogin(user) -> None:
+    """Keep this browser logged in after the user's session version moved on: a new session, and a
+    new remember cookie if it had one."""
+    had_cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+    login_user(user, remember=had_cookie)

@@ -5,7 +5,7 @@ from enum import StrEnum
 
 from flask import current_app
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, String, false
+from sqlalchemy import CheckConstraint, String, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -38,6 +38,17 @@ class User(UserMixin, db.Model):
     inventory_keeper: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # In every session and remember-me cookie (see get_id); bumping it ends them all: logout,
+    # a password change or reset, deactivation.
+    session_version: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the session and the remember cookie: id and session version."""
+        return f"{self.id}:{self.session_version}"
+
+    def end_sessions(self) -> None:
+        """Every session and remember cookie made before this stops working (commit to apply)."""
+        self.session_version = (self.session_version or 0) + 1
 
     def set_password(self, password: str) -> None:
         method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")

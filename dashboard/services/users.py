@@ -1,9 +1,13 @@
 """Creating, authenticating and deactivating the people who log in."""
 
+import secrets
 from decimal import Decimal
+from functools import cache
 
 from email_validator import EmailNotValidError, validate_email
+from flask import current_app
 from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from dashboard.extensions import db
 from dashboard.models import Practitioner, Role, User
@@ -64,12 +68,51 @@ def create_user(
     return user
 
 
+@cache
+def _dummy_hash(method: str) -> str:
+    """A hash made once per process with the clinic's method, checked when nobody has the
+    username: an unknown username then takes as long to refuse as a wrong password."""
+    return generate_password_hash(secrets.token_urlsafe(16), method=method)
+
+
 def authenticate(username: str, password: str) -> User | None:
-    """The user whose password this is, active or not; None otherwise."""
+    """The user whose password this is, active or not; None otherwise. Exactly one password
+    check either way, so the time taken doesn't tell whether the username exists."""
     user = find_by_username(username)
-    if user is None or not user.check_password(password):
+    if user is None:
+        check_password_hash(_dummy_hash(current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")), password)
         return None
+    return user if user.check_password(password) else None
+
+
+def change_password(user: User, current_password: str, new_password: str) -> None:
+    """The user's own change: the current password first. Ends every other session of theirs."""
+    if not user.check_password(current_password):
+        raise ServiceError("The current password is not right.")
+    _set_new_password(user, new_password)
+
+
+def reset_password(user_id: int, new_password: str) -> User:
+    """The owner sets another user's password; every session of that user ends."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise ServiceError("No such user.")
+    _set_new_password(user, new_password)
     return user
+
+
+def _set_new_password(user: User, new_password: str) -> None:
+    if len(new_password) < MIN_PASSWORD_LENGTH:
+        raise ServiceError(f"The password must be at least {MIN_PASSWORD_LENGTH} characters.")
+    user.set_password(new_password)
+    user.end_sessions()
+    db.session.commit()
+
+
+def end_sessions(user: User) -> None:
+    """Log the user out everywhere: every session and remember cookie made before now."""
+    user.end_sessions()
+    db.session.commit()
 
 
 def record_login(user: User) -> None:
@@ -86,6 +129,8 @@ def set_active(user_id: int, active: bool, *, acting_user_id: int) -> User:
     if not active and user.role == Role.OWNER and _active_owner_count() <= 1:
         raise ServiceError("The clinic must keep at least one active owner.")
     user.active = active
+    if not active:
+        user.end_sessions()  # reactivating must not bring the old sessions back
     if user.role == Role.PRACTITIONER:
         profile = db.session.scalar(select(Practitioner).where(Practitioner.user_id == user.id))
         if profile is not None:
