@@ -27,9 +27,7 @@ class UserForm(FlaskForm):
 
 
 class PasswordResetForm(FlaskForm):
-    new_password = PasswordField(
-        "New password", validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=256)]
-    )
+    new_password = PasswordField("New password", validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=256)])
     confirm = PasswordField(
         "New password again", validators=[DataRequired(), EqualTo("new_password", message="The passwords differ.")]
     )

@@ -13,9 +13,7 @@ class LoginForm(FlaskForm):
 
 class PasswordChangeForm(FlaskForm):
     current_password = PasswordField("Current password", validators=[DataRequired(), Length(max=256)])
-    new_password = PasswordField(
-        "New password", validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=256)]
-    )
+    new_password = PasswordField("New password", validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=256)])
     confirm = PasswordField(
         "New password again", validators=[DataRequired(), EqualTo("new_password", message="The passwords differ.")]
     )
