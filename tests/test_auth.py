@@ -99,29 +99,4 @@ def test_passwords_are_hashed(people):
     assert user.password_hash.startswith(("scrypt:", "pbkdf2:"))
 
 
-@pytest.mark.config(LOGIN_LIMIT_PER_ACCOUNT="3 per 15 minutes")
-def test_failed_logins_are_throttled_per_account(client, auth, people):
-    for _ in range(3):
-        assert auth.login("sam", "wrong-password").status_code == 401
-    # Even the right password is refused until the window passes.
-    response = auth.login("sam")
-    assert response.status_code == 429
-    assert "Too many attempts" in response.get_data(as_text=True)
-    # Another account from the same address is not locked out.
-    assert auth.login("olive").status_code == 302
-
-
-@pytest.mark.config(LOGIN_LIMIT_PER_ACCOUNT="100 per 15 minutes", LOGIN_LIMIT_PER_IP="4 per 15 minutes")
-def test_failed_logins_are_throttled_per_address(client, auth, people):
-    for name in ["a", "b", "c", "d"]:
-        assert auth.login(name, "wrong-password").status_code == 401
-    assert auth.login("sam").status_code == 429
-    other_address = auth.login("sam", environ_base={"REMOTE_ADDR": "10.9.8.7"})
-    assert other_address.status_code == 302
-
-
-@pytest.mark.config(LOGIN_LIMIT_PER_ACCOUNT="3 per 15 minutes")
-def test_successful_logins_do_not_count_towards_the_limit(client, auth, people):
-    for _ in range(5):
-        assert auth.login("sam").status_code == 302
-        auth.logout()
+# Throttling: tests/test_login_throttle.py

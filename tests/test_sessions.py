@@ -212,7 +212,7 @@ def test_the_owner_resets_a_password_and_the_users_sessions_end(app, client, aut
     assert sam.get("/home").status_code == 200
 
     auth.login("olive")
-    assert 'href="/admin/users/%d/password"' % people["staff"].id in client.get("/admin/users").get_data(as_text=True)
+    assert f'href="/admin/users/{people["staff"].id}/password"' in client.get("/admin/users").get_data(as_text=True)
     response = reset(auth, people["staff"].id)
     assert response.status_code == 302
     assert "Sam Person&#39;s password has been reset" in client.get("/admin/users").get_data(as_text=True)
