@@ -25,7 +25,7 @@ def login():
         status = 400 if request.method == "POST" else 200
         return render_template("auth/login.html", form=form), status
 
-    account, address = users.normalise_username(form.username.data), get_remote_address()
+    account, address = users.normalise_username(form.username.data), get_remote_address() or "unknown"
     locks = throttle.locks_for(account, address)
     if locks:
         return _locked_out(form, max(locks, key=lambda lock: lock.until))
