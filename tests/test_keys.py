@@ -11,6 +11,7 @@ from flask import Flask
 
 from config import CONFIGS, DEFAULT_SECRET_KEY
 from dashboard import create_app, redis_server
+from dashboard.extensions import db
 from dashboard.keys import key_path
 from dashboard.security import HSTS
 from tests.conftest import ROOT, make_app
@@ -20,19 +21,34 @@ from tests.test_app_factory import production
 # ------------------------------------------------------------------ keys
 
 
-def development_app(backend, monkeypatch, instance, **overrides):
-    """A development app (FLASK_CONFIG unset) with SECRET_KEY unset, on this run's backends."""
-    monkeypatch.setenv("DASHBOARD_INSTANCE_PATH", str(instance))
-    monkeypatch.delenv("SECRET_KEY", raising=False)
-    # The configuration classes as a shell without SECRET_KEY reads them (config reads it on import).
-    fresh = runpy.run_path(str(ROOT / "config.py"))
-    monkeypatch.setitem(CONFIGS, "development", fresh["DevelopmentConfig"])
-    config = {
-        "SQLALCHEMY_DATABASE_URI": backend["database_url"],
-        "REDIS_URL": backend["redis_url"],
-        "BASE_URL": "http://clinic.test",
-    }
-    return create_app("development", {**config, **overrides})
+@pytest.fixture
+def development_app(backend, monkeypatch):
+    """Makes development apps (FLASK_CONFIG unset) with SECRET_KEY unset, on this run's backends;
+    their connections are closed after the test."""
+    made: list[Flask] = []
+
+    def make(instance, **overrides) -> Flask:
+        monkeypatch.setenv("DASHBOARD_INSTANCE_PATH", str(instance))
+        monkeypatch.delenv("SECRET_KEY", raising=False)
+        # The configuration classes as a shell without SECRET_KEY reads them (config reads it on import).
+        fresh = runpy.run_path(str(ROOT / "config.py"))
+        monkeypatch.setitem(CONFIGS, "development", fresh["DevelopmentConfig"])
+        config = {
+            "SQLALCHEMY_DATABASE_URI": backend["database_url"],
+            "REDIS_URL": backend["redis_url"],
+            "BASE_URL": "http://clinic.test",
+        }
+        made.append(create_app("development", {**config, **overrides}))
+        return made[-1]
+
+    yield make
+    for app in made:
+        dispose(app)
+
+
+def dispose(app: Flask) -> None:
+    with app.app_context():
+        db.engine.dispose()
 
 
 def forged_session(app: Flask, key: str, user_id: int) -> str:
@@ -43,8 +59,8 @@ def forged_session(app: Flask, key: str, user_id: int) -> str:
     return serializer.dumps({"_user_id": str(user_id), "_fresh": True})
 
 
-def test_a_session_forged_with_the_public_key_opens_nothing_in_development(app, people, backend, monkeypatch, tmp_path):
-    dev = development_app(backend, monkeypatch, tmp_path)
+def test_a_session_forged_with_the_public_key_opens_nothing_in_development(app, people, development_app, tmp_path):
+    dev = development_app(tmp_path)
     owner = people["owner"]
 
     client = dev.test_client()
@@ -59,21 +75,21 @@ def test_a_session_forged_with_the_public_key_opens_nothing_in_development(app, 
     assert dev.config["SECRET_KEY"] != DEFAULT_SECRET_KEY
 
 
-def test_development_generates_its_key_once_into_the_instance_folder(backend, monkeypatch, tmp_path):
-    first = development_app(backend, monkeypatch, tmp_path / "one").config["SECRET_KEY"]
+def test_development_generates_its_key_once_into_the_instance_folder(development_app, tmp_path):
+    first = development_app(tmp_path / "one").config["SECRET_KEY"]
     path = key_path(str(tmp_path / "one"))
     assert path.read_text().strip() == first and len(first) >= 64  # token_urlsafe(48): 64 characters
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     written = path.stat().st_mtime_ns
 
-    again = development_app(backend, monkeypatch, tmp_path / "one").config["SECRET_KEY"]
+    again = development_app(tmp_path / "one").config["SECRET_KEY"]
     assert again == first and path.stat().st_mtime_ns == written
-    assert development_app(backend, monkeypatch, tmp_path / "two").config["SECRET_KEY"] != first
+    assert development_app(tmp_path / "two").config["SECRET_KEY"] != first
     assert [p.name for p in (tmp_path / "one").iterdir() if "secret" in p.name] == ["secret_key"]
 
 
-def test_a_flask_command_in_development_uses_the_same_key(backend, monkeypatch, tmp_path):
-    key = development_app(backend, monkeypatch, tmp_path).config["SECRET_KEY"]
+def test_a_flask_command_in_development_uses_the_same_key(backend, development_app, tmp_path):
+    key = development_app(tmp_path).config["SECRET_KEY"]
     env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "FLASK_CONFIG", "REDIS_URL")}
     env.update(DASHBOARD_INSTANCE_PATH=str(tmp_path), DATABASE_URL=backend["database_url"])
     script = "from dashboard import create_app; print(create_app().config['SECRET_KEY'])"
@@ -82,16 +98,16 @@ def test_a_flask_command_in_development_uses_the_same_key(backend, monkeypatch, 
     assert result.stdout.strip() == key
 
 
-def test_a_secret_key_from_the_environment_wins_and_writes_no_file(backend, monkeypatch, tmp_path):
-    dev = development_app(backend, monkeypatch, tmp_path, SECRET_KEY="Ngātiwai-Pōmare's-own-key-" * 2)
+def test_a_secret_key_from_the_environment_wins_and_writes_no_file(development_app, tmp_path):
+    dev = development_app(tmp_path, SECRET_KEY="Ngātiwai-Pōmare's-own-key-" * 2)
     assert dev.config["SECRET_KEY"] == "Ngātiwai-Pōmare's-own-key-" * 2
     assert not key_path(str(tmp_path)).exists()
 
 
-def test_an_unusable_key_file_is_refused_clearly(backend, monkeypatch, tmp_path):
+def test_an_unusable_key_file_is_refused_clearly(development_app, tmp_path):
     key_path(str(tmp_path)).write_text("short\n")
     with pytest.raises(RuntimeError, match="holds no usable secret key"):
-        development_app(backend, monkeypatch, tmp_path)
+        development_app(tmp_path)
 
 
 def test_only_tests_use_the_public_key():
@@ -120,13 +136,15 @@ def test_production_refuses_to_start_without_redis_url(backend):
 
 
 def test_production_sends_hsts(backend):
-    response = production(backend).test_client().get("/login")
+    app = production(backend)
+    response = app.test_client().get("/login")
+    dispose(app)
     assert response.headers["Strict-Transport-Security"] == HSTS == "max-age=31536000; includeSubDomains"
 
 
-def test_development_and_tests_send_no_hsts(client, backend, monkeypatch, tmp_path):
+def test_development_and_tests_send_no_hsts(client, development_app, tmp_path):
     assert "Strict-Transport-Security" not in client.get("/login").headers
-    dev = development_app(backend, monkeypatch, tmp_path)
+    dev = development_app(tmp_path)
     assert "Strict-Transport-Security" not in dev.test_client().get("/login").headers
 
 
@@ -152,8 +170,8 @@ def bare_instance(tmp_path):
     redis_server.stop(str(instance))  # only if a test failed and one was left
 
 
-def test_the_app_factory_starts_no_redis_server(backend, monkeypatch, bare_instance):
-    dev = development_app(backend, monkeypatch, bare_instance, REDIS_URL="")
+def test_the_app_factory_starts_no_redis_server(development_app, bare_instance):
+    dev = development_app(bare_instance, REDIS_URL="")
     assert dev.config["REDIS_URL"] == f"unix://{bare_instance / 'redis.sock'}"
     assert not redis_server.is_running(str(bare_instance))
     # Pages still answer, as in any Redis outage; once `make run` starts it, it is used.
@@ -191,6 +209,7 @@ def test_outbox_flush_without_redis_says_so(backend, _schema):
     app = make_app(backend, REDIS_URL="redis://127.0.0.1:1/0")  # nothing listens on port 1
     with app.app_context():
         result = app.test_cli_runner().invoke(args=["outbox", "flush"])
+    dispose(app)
     assert result.exit_code == 1
     assert "Redis isn't running at redis://127.0.0.1:1/0" in result.output
     assert "flask outbox flush --here" in result.output
