@@ -14,7 +14,10 @@ from dotenv import load_dotenv
 BASE_DIR = Path(__file__).resolve().parent
 load_dotenv(BASE_DIR / ".env")
 
+# Public, so it signs nothing but tests' sessions (TestingConfig). Development without a
+# SECRET_KEY generates its own into instance/secret_key (dashboard.keys); production needs one.
 DEFAULT_SECRET_KEY = "dev-only-not-secret"
+MIN_SECRET_KEY_LENGTH = 32
 # Development's sender: a domain nobody's mail server will take mail from (RFC 2606);
 # production must name the clinic's own.
 DEFAULT_SENDER = "reception@harbourside.example.org"
@@ -62,13 +65,15 @@ def served_url(host: str, port: str) -> str:
 
 
 class Config:
-    SECRET_KEY = _env("SECRET_KEY", DEFAULT_SECRET_KEY)
+    # Unset: development generates one into instance/secret_key (see dashboard.keys).
+    SECRET_KEY = _env("SECRET_KEY")
 
     # Unset: SQLite under instance/ (see dashboard.database).
     SQLALCHEMY_DATABASE_URI = normalise_database_url(_env("DATABASE_URL"))
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
 
-    # Unset: an embedded redis-server under instance/ (see dashboard.redis_server).
+    # Unset: the embedded redis-server's socket under instance/ (see dashboard.redis_server),
+    # which only `make run` (and the test session) starts; production requires it set.
     REDIS_URL = _env("REDIS_URL")
 
     MAIL_BACKEND = _env("MAIL_BACKEND", "outbox")  # smtp | console | outbox
@@ -170,7 +175,7 @@ class DevelopmentConfig(Config):
 
 class TestingConfig(Config):
     TESTING = True
-    SECRET_KEY = "testing-secret"
+    SECRET_KEY = DEFAULT_SECRET_KEY
     RATELIMIT_KEY_PREFIX = "dashboard-limits-test"
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast for tests; production keeps scrypt
     # At once, so tests of a fan-out needn't wait out a window; the coalescing tests set one.
@@ -187,10 +192,17 @@ class ProductionConfig(Config):
     def check(config) -> None:
         """Refuse to start on settings that would be unsafe in production."""
         key = config.get("SECRET_KEY") or ""
-        if key == DEFAULT_SECRET_KEY or len(key) < 16:
+        if key == DEFAULT_SECRET_KEY or len(key) < MIN_SECRET_KEY_LENGTH or len(set(key)) == 1:
             raise RuntimeError(
-                "SECRET_KEY must be set to a long random value in production "
-                "(python -c 'import secrets; print(secrets.token_hex(32))')."
+                f"SECRET_KEY must be set to a long random value in production: at least "
+                f"{MIN_SECRET_KEY_LENGTH} characters, not one character repeated "
+                "(python -c 'import secrets; print(secrets.token_urlsafe(48))'). It signs sessions "
+                "and patients' links: anyone who knows it can log in as anyone."
+            )
+        if not config.get("REDIS_URL"):
+            raise RuntimeError(
+                "REDIS_URL must be set in production (e.g. redis://redis:6379/0): the queues, the "
+                "cron and the login throttles live there, and production never starts an embedded Redis."
             )
         sender = parseaddr(config.get("MAIL_DEFAULT_SENDER") or "")[1]
         domain = sender.rpartition("@")[2]

@@ -23,6 +23,10 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     app = create_app()
+    try:
+        queues.require_redis(app)
+    except queues.RedisMissing as exc:
+        raise SystemExit(str(exc)) from None
     connection = queues.connection(app)
     log = logging.getLogger("worker")
     if args.cron:

@@ -13,16 +13,17 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     if config_name not in CONFIGS:
         raise RuntimeError(f"FLASK_CONFIG must be one of {', '.join(CONFIGS)}; got {config_name!r}")
 
-    instance_path = os.environ.get("DASHBOARD_INSTANCE_PATH") or str(
-        Path(__file__).resolve().parent.parent / "instance"
-    )
-    app = Flask(__name__, instance_path=instance_path)
+    app = Flask(__name__, instance_path=instance_path())
     app.config.from_object(CONFIGS[config_name])
     app.config.update(overrides or {})
     app.config["CONFIG_NAME"] = config_name
     if config_name == "production":
         ProductionConfig.check(app.config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SECRET_KEY") and config_name == "development":
+        from dashboard.keys import instance_secret_key
+
+        app.config["SECRET_KEY"] = instance_secret_key(app.instance_path)
 
     from dashboard import database, logs, pages, queues
 
@@ -40,6 +41,11 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     security.init_app(app)
     cli.init_app(app)
     return app
+
+
+def instance_path() -> str:
+    """Where SQLite, the embedded Redis and development's secret key live."""
+    return os.environ.get("DASHBOARD_INSTANCE_PATH") or str(Path(__file__).resolve().parent.parent / "instance")
 
 
 def _init_extensions(app: Flask) -> None:

@@ -133,6 +133,12 @@ def outbox_flush_command(here):
             totals = {key: totals[key] + outcome[key] for key in totals}
         click.echo(f"Sent {totals['sent']}, retrying {totals['retrying']}, failed {totals['failed']}.")
         return
+    from dashboard import queues
+
+    try:
+        queues.require_redis()
+    except queues.RedisMissing as exc:
+        raise click.ClickException(f"{exc} (Or send from this process: flask outbox flush --here.)") from None
     result = delivery.sweep()
     if current_app.config["MAIL_BACKEND"] == "outbox":
         click.echo("MAIL_BACKEND is outbox: emails stay in the outbox and are not sent.")

@@ -26,7 +26,9 @@ _job_app: Flask | None = None
 
 def init_app(app: Flask) -> None:
     if not app.config.get("REDIS_URL"):
-        app.config["REDIS_URL"] = redis_server.ensure_running(app.instance_path)
+        # Where `make run` starts the embedded server. Never started here: a one-off command
+        # would leave it running; until it answers, the app runs as in any Redis outage.
+        app.config["REDIS_URL"] = redis_server.socket_url(app.instance_path)
     app.config.setdefault("RATELIMIT_STORAGE_URI", limiter_storage_uri(app.config["REDIS_URL"]))
     # Fail fast when Redis is down: callers fall back to the database rows.
     app.extensions["redis"] = redis.Redis.from_url(
@@ -103,6 +105,20 @@ def window_open(key: str) -> bool:
         return bool(connection().exists(key))
     except redis.RedisError:
         return False
+
+
+NO_REDIS = "Redis isn't running at {url}: start the system with `make run`, or set REDIS_URL."
+
+
+def require_redis(app: Flask | None = None) -> None:
+    """For a command that is no use without Redis: say so clearly instead of failing later."""
+    app = app or current_app
+    if not redis_ok(app):
+        raise RedisMissing(NO_REDIS.format(url=app.config["REDIS_URL"]))
+
+
+class RedisMissing(RuntimeError):
+    pass
 
 
 def redis_ok(app: Flask | None = None) -> bool:

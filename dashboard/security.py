@@ -46,6 +46,8 @@ def practitioner_or_abort(practitioner_id: int | None):
         abort(404)
 
 
+HSTS = "max-age=31536000; includeSubDomains"
+
 OWNER = (Role.OWNER,)
 DESK = (Role.OWNER, Role.STAFF)
 EVERYONE = (Role.OWNER, Role.STAFF, Role.PRACTITIONER)
@@ -90,4 +92,6 @@ def init_app(app: Flask) -> None:
             "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
             "frame-ancestors 'none'; form-action 'self'",
         )
+        if app.config["CONFIG_NAME"] == "production":  # served over HTTPS only: browsers remember that
+            response.headers.setdefault("Strict-Transport-Security", HSTS)
         return response

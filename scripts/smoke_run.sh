@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Start `make run` on embedded defaults in a scratch instance folder, check the
-# login page, a demo login and /healthz, then stop it with Ctrl-C (SIGINT) and
-# check everything shut down. Used by .ci/run.
+# login page (served by gunicorn, not Flask's development server), a demo login
+# and /healthz, then stop it with Ctrl-C (SIGINT) and check everything shut down
+# (gunicorn, in a process group of its own, too). Used by .ci/run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PORT="${SMOKE_PORT:-5099}"
@@ -26,8 +27,12 @@ PAGE="$INSTANCE/page.html"
 # Each page goes to a file before it is searched: `curl | grep -q` fails under pipefail
 # when grep stops reading at the first match of a page bigger than the pipe's buffer.
 fetch() { curl -fsS -o "$PAGE" "$@"; }
-fetch "$BASE/login"
+HEADERS="$INSTANCE/headers"
+fetch -D "$HEADERS" "$BASE/login"
 grep -q "Log in" "$PAGE"
+if grep -qi "^Server: *Werkzeug" "$HEADERS"; then cat "$HEADERS"; echo "make run serves with Werkzeug's development server"; exit 1; fi
+grep -qi "^Server: *gunicorn" "$HEADERS" || { cat "$HEADERS"; echo "make run does not serve with gunicorn"; exit 1; }
+[ "$(stat -c %a "$INSTANCE/secret_key")" = 600 ] || { echo "instance/secret_key missing or not mode 0600"; exit 1; }
 fetch "$BASE/healthz"
 grep -q '"status":"ok"' "$PAGE"
 JAR="$INSTANCE/cookies"
@@ -52,5 +57,6 @@ done
 if kill -0 "$PGID" 2>/dev/null; then cat "$LOG"; echo "make run did not stop on Ctrl-C"; exit 1; fi
 grep -q "^Stopped." "$LOG" || { cat "$LOG"; echo "make run did not stop cleanly"; exit 1; }
 [ ! -S "$INSTANCE/redis.sock" ] || { echo "embedded Redis still running"; exit 1; }
+! curl -s -o /dev/null "$BASE/healthz" || { echo "the web server still answers after Ctrl-C"; exit 1; }
 echo "make run: login page, demo login, /healthz and a clean Ctrl-C all work"
 rm -rf "$INSTANCE"

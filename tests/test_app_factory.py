@@ -17,7 +17,7 @@ def test_unknown_config_name_is_refused():
 
 
 GOOD_PRODUCTION = {
-    "SECRET_KEY": "x" * 64,
+    "SECRET_KEY": "Ngātiwai-Pōmare's-production-key-not-a-real-one-7f3a9c",
     "MAIL_DEFAULT_SENDER": "Harbourside Clinic <reception@harbourside.co.nz>",
     "BASE_URL": "https://dashboard.harbourside.co.nz",
 }
@@ -54,7 +54,8 @@ def test_production_starts_with_a_real_secret_key(backend):
 
 
 def test_defaults_are_embedded(tmp_path, monkeypatch, backend):
-    """With neither DATABASE_URL nor REDIS_URL, the app uses SQLite and an embedded Redis under instance/."""
+    """With neither DATABASE_URL nor REDIS_URL, the app uses SQLite and the embedded Redis's socket under
+    instance/ (which `make run` starts; the app doesn't)."""
     from dashboard import redis_server
 
     monkeypatch.setenv("DASHBOARD_INSTANCE_PATH", str(tmp_path))
@@ -62,6 +63,8 @@ def test_defaults_are_embedded(tmp_path, monkeypatch, backend):
     try:
         assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'dashboard.db'}"
         assert app.config["REDIS_URL"] == f"unix://{tmp_path / 'redis.sock'}"
+        assert not redis_server.is_running(str(tmp_path))
+        redis_server.ensure_running(str(tmp_path))
         assert app.extensions["redis"].ping()
     finally:
         redis_server.stop(str(tmp_path))

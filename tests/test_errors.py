@@ -45,7 +45,7 @@ def test_seed_demo_refuses_production(backend, _schema):
     app = create_app(
         "production",
         {
-            "SECRET_KEY": "s" * 40,
+            "SECRET_KEY": "a-random-enough-production-key-for-this-test-91c2",
             "MAIL_DEFAULT_SENDER": "reception@harbourside.co.nz",
             "BASE_URL": "https://dashboard.harbourside.co.nz",
             "SQLALCHEMY_DATABASE_URI": backend["database_url"],
