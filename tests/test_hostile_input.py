@@ -24,7 +24,7 @@ from dashboard.extensions import db
 from dashboard.models import EmailMessage, Invoice
 from dashboard.notify import mime
 from tests.factories import make_patient
-from tests.test_access import OWNER, PRACTITIONER, PUBLIC, RULES, _fill
+from tests.test_access import OWNER, PRACTITIONER, PUBLIC, RULES, STAFF, _fill
 
 HOSTILE = [
     "\x00",
@@ -359,4 +359,24 @@ def test_the_login_form_and_public_pages_take_hostile_values_without_a_500(clien
     pages = [p for p in public if not p.startswith("/static")]
     _query_every_param(client, pages + ["/login?next=/home"], failures)
     _post_every_field(client, ["/login"], failures)
+    failures.assert_none()
+
+
+def test_the_patients_link_pages_take_hostile_values_without_a_500(client, people, caplog):
+    """The pages a patient reaches from an email (no login, a signed link): their forms and queries."""
+    from dashboard import patient_links
+    from dashboard.services import appointments
+    from tests.factories import make_slot, practitioner_of
+
+    patient = make_patient("Anahera", "Ngātiwai")
+    slot = make_slot(practitioner_of(people[PRACTITIONER]))
+    booked = appointments.book(patient_id=patient.id, slot_id=slot.id, by_user=people[STAFF]).appointment
+    links = patient_links.for_appointment(booked.id, patient.id)
+    links.update(patient_links.for_optional_email("appointment_reminder", patient.id))
+    order = ["manage_url", "patient_url", "preferences_url", "reschedule_url", "unsubscribe_url", "cancel_url"]
+    pages = [urlsplit(links[key]).path for key in order]
+    failures = Failures(caplog)
+    posts = _post_every_field(client, pages, failures)
+    assert {route.rsplit("/", 1)[-1] for route, _status in posts} >= {"reschedule", "cancel"}
+    _query_every_param(client, [f"{page}?saved=1" for page in pages], failures)
     failures.assert_none()
