@@ -3,7 +3,6 @@ from flask_login import current_user
 
 from dashboard.admin.forms import UserForm
 from dashboard.forms import ActionForm
-from dashboard.pages import id_or_404
 from dashboard.security import OWNER, roles_required
 from dashboard.services import ServiceError, users
 from dashboard.services.inventory import set_keeper
@@ -58,8 +57,10 @@ def user_set_active(user_id: int):
 @roles_required(*OWNER)
 def user_set_keeper(user_id: int):
     """Mark or unmark an inventory keeper: who gets the low-stock alerts."""
+    if not 0 < user_id <= 2**31 - 1:
+        abort(404)
     try:
-        user = set_keeper(id_or_404(user_id), request.form.get("keeper") == "1")
+        user = set_keeper(user_id, request.form.get("keeper") == "1")
     except LookupError:
         abort(404)
     except ServiceError as exc:  # e.g. a practitioner can't keep stock
