@@ -1,6 +1,7 @@
 """The appointment pages: lists, booking, the actions on one appointment, and the reschedule queue."""
 
 import re
+import threading
 from datetime import timedelta
 
 import pytest
@@ -130,6 +131,55 @@ def test_booking_a_blocked_slot_is_refused(client, auth, people, drwho):
     assert "That slot is blocked" in response.get_data(as_text=True)
     assert _count(Appointment) == 0
     assert db.session.get(Slot, slot.id).status == SlotStatus.BLOCKED
+
+
+def _post_at_once(app, client, path: str, data: dict, times: int = 10) -> list[str]:
+    """POST the same form `times` times at once (each from its own client, all logged in as `client`
+    is); what each one's next page says."""
+    session = client.get_cookie("session").value
+    start = threading.Barrier(times)
+    pages: list[str] = []
+
+    def post() -> None:
+        browser = app.test_client()
+        browser.set_cookie("session", session)
+        start.wait(timeout=30)
+        response = browser.post(path, data=data)
+        where = response.headers.get("Location")
+        pages.append(f"{where} {browser.get(where).text}" if where else f"{response.status_code} {response.text}")
+
+    threads = [threading.Thread(target=post) for _ in range(times)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return pages
+
+
+@pytest.mark.parametrize("ad_hoc", [False, True], ids=["slot", "ad-hoc"])
+def test_ten_repeats_of_one_booking_form_at_once_book_once_and_say_so(app, client, auth, people, drwho, ad_hoc):
+    patient = make_patient("Hēmi", "Pōmare")
+    auth.login("sam")
+    if ad_hoc:
+        when = appointments.slots.clinic_today() + timedelta(days=6)
+        path = "/appointments/new"
+        _page, token, key = _booking_page(client, path)
+        data = {"practitioner_id": drwho.id, "day": when.isoformat(), "start": "11:00", "end": "11:30"}
+    else:
+        path = f"/appointments/new?slot={make_slot(drwho).id}"
+        _page, token, key = _booking_page(client, path)
+        data = {}
+    data.update(csrf_token=token, request_key=key, patient_id=patient.id, confirmed="1")
+    db.session.commit()  # hand the connection back before the threads take theirs
+
+    pages = _post_at_once(app, client, path, data)
+
+    [appointment] = db.session.scalars(select(Appointment))
+    said = ["booked" if "Booked Hēmi Pōmare" in page else "repeat" if "That booking was already made." in page
+            else "already has a slot" if "already has a slot" in page else "taken" if "just taken" in page
+            else page[:200] for page in pages]  # fmt: skip
+    assert sorted(said) == ["booked"] + ["repeat"] * 9
+    assert all(page.startswith(f"/appointments/{appointment.id} ") for page in pages)
 
 
 def test_booking_without_a_patient_or_time_explains(client, auth, people, drwho):

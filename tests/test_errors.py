@@ -69,3 +69,31 @@ def test_a_nul_character_in_a_query_or_form_is_a_clear_400(client, auth, people)
 def test_ids_too_large_for_the_database_are_not_found(client, auth, people, path):
     auth.login("olive")
     assert client.get(path).status_code == 404
+
+
+LISTS = ["/notifications/", "/admin/outbox", "/appointments/", "/patients/", "/billing/", "/inventory/"]
+
+
+@pytest.mark.parametrize("path", LISTS)
+@pytest.mark.parametrize("page", ["9223372036854775808", "99999999999999999999", "-1", "1e309", "NaN", "0"])
+def test_page_numbers_beyond_any_integer_are_a_page_not_a_500(client, auth, people, path, page):
+    auth.login("olive")
+    assert client.get(f"{path}?page={page}").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "/schedule/?practitioner=99999999999999999999",
+        "/schedule/?practitioner=-1",
+        "/waitlist/?practitioner=9223372036854775808",
+        "/offers/?slot=9223372036854775808",
+        "/offers/?practitioner=1e309",
+        "/appointments/?practitioner=9223372036854775808&patient=99999999999999999999",
+        "/billing/?patient=9223372036854775808",
+        "/appointments/new?slot=9223372036854775808&patient=99999999999999999999",
+    ],
+)
+def test_ids_in_queries_beyond_any_integer_are_ignored(client, auth, people, query):
+    auth.login("olive")
+    assert client.get(query).status_code in (200, 302)

@@ -149,3 +149,13 @@ def test_demo_logins_work(runner, auth, app):
     for username in ["owner", "frontdesk", "dr.wilson"]:
         assert auth.login(username, app.config["DEMO_PASSWORD"]).status_code == 302
         auth.logout()
+
+
+def test_a_practitioner_made_a_stock_keeper_is_a_message_not_a_500(client, auth, people):
+    auth.login("olive")
+    drwho = people["practitioner"]
+    response = auth.post(f"/admin/users/{drwho.id}/keeper", {"keeper": "1"}, form_page="/admin/users")
+    assert response.status_code == 302 and response.headers["Location"] == "/admin/users"
+    page = client.get("/admin/users").get_data(as_text=True)
+    assert "a practitioner can&#39;t keep stock" in page
+    assert not db.session.get(User, drwho.id).inventory_keeper

@@ -69,6 +69,9 @@ def user_set_keeper(user_id: int):
         user = set_keeper(user_id, request.form.get("keeper") == "1")
     except LookupError:
         abort(404)
+    except ServiceError as exc:  # e.g. a practitioner can't keep stock
+        flash(str(exc), "danger")
+        return redirect(url_for("admin.user_list"))
     gets = "now gets" if user.inventory_keeper else "no longer gets"
     flash(f"{user.full_name} {gets} the low-stock alerts.", "success")
     return redirect(url_for("admin.user_list"))

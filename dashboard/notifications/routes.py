@@ -5,6 +5,7 @@ from dashboard.extensions import db
 from dashboard.forms import ActionForm
 from dashboard.navigation import back, local_path
 from dashboard.notify import in_app
+from dashboard.pages import page_number
 from dashboard.security import EVERYONE, roles_required
 from dashboard.services import notifications
 
@@ -14,8 +15,7 @@ bp = Blueprint("notifications", __name__)
 @bp.route("/")
 @roles_required(*EVERYONE)
 def index():
-    page = request.args.get("page", 1, type=int)
-    pagination = notifications.page_for(current_user.id, max(page, 1))
+    pagination = notifications.page_for(current_user.id, page_number())
     return render_template("notifications/index.html", pagination=pagination, action_form=ActionForm())
 
 

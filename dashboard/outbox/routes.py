@@ -8,6 +8,7 @@ from dashboard.notify.kinds import KINDS
 from dashboard.notify.render import render_email
 from dashboard.notify.samples import sample_context
 from dashboard.outbox.forms import OutboxFilterForm
+from dashboard.pages import page_number
 from dashboard.security import OWNER, roles_required
 from dashboard.services import ServiceError
 from dashboard.services import outbox as outbox_service
@@ -30,7 +31,7 @@ def index():
         recipient=filters.get("recipient") or None,
         created_from=filters.get("sent_from"),
         created_to=filters.get("sent_to"),
-        page=max(request.args.get("page", 1, type=int), 1),
+        page=page_number(),
     )
     return render_template(
         "outbox/index.html", form=form, pagination=pagination, backend=current_app.config["MAIL_BACKEND"]

@@ -7,6 +7,7 @@ from dashboard.extensions import db
 from dashboard.forms import ActionForm
 from dashboard.models import Practitioner, Role, Slot, SlotStatus
 from dashboard.models.base import utcnow
+from dashboard.pages import int_or_none
 from dashboard.schedule.forms import WEEKDAYS, RecurringForm, SlotForm
 from dashboard.security import EVERYONE, practitioner_or_abort, roles_required
 from dashboard.services import ServiceError, schedule
@@ -19,11 +20,6 @@ FIRST_WEEK, LAST_WEEK = date(2000, 1, 1), date(2999, 12, 31)
 
 
 # ------------------------------------------------------------------ helpers
-
-
-def _as_int(value: str | None) -> int | None:
-    value = (value or "").strip()
-    return int(value) if value.isdigit() and len(value) < 10 else None
 
 
 def _as_day(value: str | None) -> date | None:
@@ -46,7 +42,7 @@ def _week_url(practitioner_id: int, day: date) -> str:
 def _back_to_week() -> str:
     return url_for(
         "schedule.week",
-        practitioner=_as_int(request.args.get("practitioner")),
+        practitioner=int_or_none(request.args.get("practitioner")),
         week=(day.isoformat() if (day := _as_day(request.args.get("week"))) else None),
     )
 
@@ -81,7 +77,7 @@ def _render_week(practitioner: Practitioner, shown: date, *, one=None, many=None
 
 
 def _posted_practitioner(form) -> Practitioner:
-    practitioner_id = _as_int(form.practitioner.data)
+    practitioner_id = int_or_none(form.practitioner.data)
     if practitioner_id is None:
         abort(404)
     return practitioner_or_abort(practitioner_id)
@@ -113,7 +109,7 @@ def _added(practitioner: Practitioner, slots: list[Slot]):
 @roles_required(*EVERYONE)
 def week():
     shown = _as_day(request.args.get("week")) or schedule.clinic_today()
-    practitioner_id = _as_int(request.args.get("practitioner"))
+    practitioner_id = int_or_none(request.args.get("practitioner"))
     try:
         practitioner = practitioner_or_abort(practitioner_id)
     except ServiceError as exc:

@@ -86,7 +86,19 @@ def book(
         raise ServiceError("Choose a patient.")
     reason = (reason or "").strip()[:REASON_LENGTH]
 
-    slot = claim(slot_id, by_user) if slot_id is not None else _ad_hoc_slot(practitioner_id, day, start, end, by_user)
+    try:
+        if slot_id is not None:
+            slot = claim(slot_id, by_user)
+        else:
+            slot = _ad_hoc_slot(practitioner_id, day, start, end, by_user)
+    except ServiceError:
+        # The same form, posted twice at once: the other request may have just booked it (so the
+        # slot is taken, or the ad hoc time clashes with its own new slot). That is no refusal.
+        db.session.rollback()
+        earlier = _by_request_key(request_key) if request_key else None
+        if earlier is None:
+            raise
+        return Booked(earlier, repeated=True)
     try:
         appointment = create(
             patient, slot, reason=reason, confirmed=confirmed, request_key=request_key, created_by=by_user
