@@ -192,10 +192,17 @@ class ProductionConfig(Config):
     def check(config) -> None:
         """Refuse to start on settings that would be unsafe in production."""
         key = config.get("SECRET_KEY") or ""
-        if key == DEFAULT_SECRET_KEY or len(key) < MIN_SECRET_KEY_LENGTH or len(set(key)) == 1:
+        # ASCII: Flask-Login signs remember cookies with the key encoded as Latin-1, so a key with
+        # a macron in it would fail every "keep me logged in".
+        if (
+            key == DEFAULT_SECRET_KEY
+            or len(key) < MIN_SECRET_KEY_LENGTH
+            or len(set(key)) == 1
+            or not (key.isascii() and key.isprintable())
+        ):
             raise RuntimeError(
                 f"SECRET_KEY must be set to a long random value in production: at least "
-                f"{MIN_SECRET_KEY_LENGTH} characters, not one character repeated "
+                f"{MIN_SECRET_KEY_LENGTH} ASCII characters, not one character repeated "
                 "(python -c 'import secrets; print(secrets.token_urlsafe(48))'). It signs sessions "
                 "and patients' links: anyone who knows it can log in as anyone."
             )

@@ -17,7 +17,7 @@ def test_unknown_config_name_is_refused():
 
 
 GOOD_PRODUCTION = {
-    "SECRET_KEY": "Ngātiwai-Pōmare's-production-key-not-a-real-one-7f3a9c",
+    "SECRET_KEY": "Ngatiwai-Pomare-production-key-not-a-real-one-7f3a9c",
     "MAIL_DEFAULT_SENDER": "Harbourside Clinic <reception@harbourside.co.nz>",
     "BASE_URL": "https://dashboard.harbourside.co.nz",
 }
@@ -31,7 +31,10 @@ def production(backend, **overrides):
 @pytest.mark.parametrize(
     "setting,value,message",
     [
-        *[("SECRET_KEY", key, "SECRET_KEY must be set") for key in ["", DEFAULT_SECRET_KEY, "short"]],
+        *[
+            ("SECRET_KEY", key, "SECRET_KEY must be set")
+            for key in ["", DEFAULT_SECRET_KEY, "short", "Ngātiwai-Pōmare-production-key-with-macrons-7f3a9c"]
+        ],
         *[
             ("MAIL_DEFAULT_SENDER", sender, "MAIL_DEFAULT_SENDER must be")
             for sender in ["", "reception@harbourside.example.org", "clinic@localhost", "Clinic <a@b>"]

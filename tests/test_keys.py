@@ -51,12 +51,13 @@ def dispose(app: Flask) -> None:
         db.engine.dispose()
 
 
-def forged_session(app: Flask, key: str, user_id: int) -> str:
-    """A session cookie saying `user_id` is logged in, signed with `key` the way Flask signs them."""
+def forged_session(app: Flask, key: str, session_id: str) -> str:
+    """A session cookie saying the user `session_id` names (User.get_id) is logged in, signed with
+    `key` the way Flask signs them."""
     forger = Flask("forger")
     forger.config.update(app.config, SECRET_KEY=key)
     serializer = forger.session_interface.get_signing_serializer(forger)
-    return serializer.dumps({"_user_id": str(user_id), "_fresh": True})
+    return serializer.dumps({"_user_id": session_id, "_fresh": True})
 
 
 def test_a_session_forged_with_the_public_key_opens_nothing_in_development(app, people, development_app, tmp_path):
@@ -64,13 +65,13 @@ def test_a_session_forged_with_the_public_key_opens_nothing_in_development(app, 
     owner = people["owner"]
 
     client = dev.test_client()
-    client.set_cookie("session", forged_session(dev, DEFAULT_SECRET_KEY, owner.id))
+    client.set_cookie("session", forged_session(dev, DEFAULT_SECRET_KEY, owner.get_id()))
     response = client.get("/admin/users")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
 
     # The same forgery with the key the app really uses does open it: the test forges correctly.
     insider = dev.test_client()
-    insider.set_cookie("session", forged_session(dev, dev.config["SECRET_KEY"], owner.id))
+    insider.set_cookie("session", forged_session(dev, dev.config["SECRET_KEY"], owner.get_id()))
     assert insider.get("/admin/users").status_code == 200
     assert dev.config["SECRET_KEY"] != DEFAULT_SECRET_KEY
 
@@ -119,12 +120,18 @@ def test_only_tests_use_the_public_key():
 
 @pytest.mark.parametrize("key", ["a" * 40, "Z" * 100, "k3y-" * 7 + "1", "x" * 31, DEFAULT_SECRET_KEY, ""])
 def test_production_refuses_short_or_repeated_keys(backend, key):
-    with pytest.raises(RuntimeError, match="at least 32 characters, not one character repeated"):
+    with pytest.raises(RuntimeError, match="at least 32 ASCII characters, not one character repeated"):
         production(backend, SECRET_KEY=key)
 
 
 def test_production_takes_a_random_key_of_32_characters(backend):
-    assert production(backend, SECRET_KEY="Ngātiwai-Pōmare's-key-0123456789")  # 32 characters
+    assert production(backend, SECRET_KEY="Ngatiwai-Pomare's-key-0123456789")  # 32 characters
+
+
+def test_production_refuses_a_key_flask_login_cannot_sign_with(backend):
+    """Remember cookies are signed with the key as Latin-1: a macron in it failed every 'keep me logged in'."""
+    with pytest.raises(RuntimeError, match="ASCII characters"):
+        production(backend, SECRET_KEY="Ngātiwai-Pōmare's-production-key-0123456789")
 
 
 # ---------------------------------------------------------- production
