@@ -10,7 +10,7 @@ from dashboard.models.base import utcnow
 from dashboard.schedule.forms import WEEKDAYS, RecurringForm, SlotForm
 from dashboard.security import EVERYONE, practitioner_or_abort, roles_required
 from dashboard.services import ServiceError, schedule
-from dashboard.templating import clinic_zone
+from dashboard.clinic_time import clinic_short_date, clinic_zone
 
 bp = Blueprint("schedule", __name__)
 
@@ -88,7 +88,7 @@ def _posted_practitioner(form) -> Practitioner:
 
 
 def _day_words(day: date) -> str:
-    return f"{day:%a} {day.day} {day:%b}"
+    return clinic_short_date(day, year=False)
 
 
 def _span_words(slots: list[Slot]) -> str:

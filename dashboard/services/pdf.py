@@ -10,7 +10,8 @@ from flask import current_app
 from fpdf import FPDF
 
 from dashboard.models import Invoice, Payment
-from dashboard.templating import clinic_datetime, money, quantity
+from dashboard.clinic_time import clinic_date, clinic_datetime
+from dashboard.templating import money, quantity
 
 FONTS = Path(__file__).resolve().parent.parent / "static" / "fonts"
 
@@ -59,8 +60,8 @@ def invoice_pdf(invoice: Invoice) -> bytes:
     config = current_app.config
     doc = _Document(f"Invoice {invoice.number}")
     doc.pair("Billed to", invoice.patient.name)
-    doc.pair("Issued", clinic_date_of(invoice.issued_on))
-    doc.pair("Due by", clinic_date_of(invoice.due_on))
+    doc.pair("Issued", clinic_date(invoice.issued_on, weekday=False))
+    doc.pair("Due by", clinic_date(invoice.due_on, weekday=False))
     doc.ln(4)
     widths = (95, 20, 30, 29)
     doc.row([("Description", widths[0], "L"), ("Qty", widths[1], "R"), ("Unit price", widths[2], "R"),
@@ -103,10 +104,6 @@ def receipt_pdf(payment: Payment) -> bytes:
     doc.set_font("DejaVu", "", 9)
     doc.multi_cell(0, 5, "Thank you for your payment.")
     return doc.bytes()
-
-
-def clinic_date_of(day) -> str:
-    return f"{day.day} {day:%B %Y}"
 
 
 def _fit(text: str, length: int) -> str:
