@@ -3,6 +3,7 @@ from datetime import date, time, timedelta
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from dashboard.clinic_time import clinic_short_date, clinic_zone
 from dashboard.extensions import db
 from dashboard.forms import ActionForm
 from dashboard.models import Practitioner, Role, Slot, SlotStatus
@@ -10,7 +11,6 @@ from dashboard.models.base import utcnow
 from dashboard.schedule.forms import WEEKDAYS, RecurringForm, SlotForm
 from dashboard.security import EVERYONE, practitioner_or_abort, roles_required
 from dashboard.services import ServiceError, schedule
-from dashboard.clinic_time import clinic_short_date, clinic_zone
 
 bp = Blueprint("schedule", __name__)
 

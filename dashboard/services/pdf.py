@@ -9,8 +9,8 @@ from pathlib import Path
 from flask import current_app
 from fpdf import FPDF
 
-from dashboard.models import Invoice, Payment
 from dashboard.clinic_time import clinic_date, clinic_datetime
+from dashboard.models import Invoice, Payment
 from dashboard.templating import money, quantity
 
 FONTS = Path(__file__).resolve().parent.parent / "static" / "fonts"

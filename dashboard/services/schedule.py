@@ -11,12 +11,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import and_, select, update
 from sqlalchemy.orm import joinedload
 
+from dashboard.clinic_time import clinic_date, clinic_hour, clinic_zone, describe, describe_time  # noqa: F401
 from dashboard.extensions import db
 from dashboard.models import Appointment, AppointmentStatus, Offer, Practitioner, Role, Slot, SlotStatus, User
 from dashboard.models.base import utcnow
 from dashboard.models.schedule import ACTIVE
 from dashboard.services import ServiceError
-from dashboard.clinic_time import clinic_date, clinic_hour, clinic_zone, describe, describe_time  # noqa: F401
 
 MAX_SLOTS_AT_ONCE = 500
 MIN_SLOT_MINUTES = 5
@@ -330,5 +330,3 @@ def week(practitioner: Practitioner, any_day: date) -> Week:
     for slot in slots:
         days[(slot.starts_at.astimezone(zone).date() - monday).days].slots.append(slot)
     return Week(practitioner, monday, days, {a.slot_id: a for a in appointments})
-
-
