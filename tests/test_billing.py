@@ -55,7 +55,7 @@ def test_an_invoice_adds_up_exactly_and_is_emailed_with_its_pdf(app, people):
     assert (made.subtotal, made.discount, made.tax, made.total) == (
         Decimal("85.30"), Decimal("5.00"), Decimal("12.05"), Decimal("92.35"),
     )  # fmt: skip
-    assert made.number.startswith(f"INV-{date.today().year}-") and made.status == InvoiceStatus.UNPAID
+    assert made.number.startswith(f"INV-{clinic_today().year}-") and made.status == InvoiceStatus.UNPAID
     [email] = emails("invoice")
     assert made.number in email.subject and "$92.35" in email.text
     [attachment] = email.attachments
@@ -172,8 +172,8 @@ def test_the_reminder_scan_twice_sends_once_and_skips_paid_and_void(app, people)
     assert overdue.number in reminder.subject and "10 days" in reminder.subject
     assert reminder.list_unsubscribe and "$85.00" in reminder.text
     # A week later it is reminded again (the next period), and the recent one for the first time; once each.
-    assert billing.send_payment_reminders(7, today=date.today() + timedelta(days=7)).written == 2
-    assert billing.send_payment_reminders(7, today=date.today() + timedelta(days=7)).written == 0
+    assert billing.send_payment_reminders(7, today=today + timedelta(days=7)).written == 2
+    assert billing.send_payment_reminders(7, today=today + timedelta(days=7)).written == 0
 
 
 @pytest.mark.config(MAIL_BACKEND="smtp")
@@ -183,7 +183,7 @@ def test_a_big_overdue_run_is_split_into_jobs_for_the_workers(app, people, monke
     monkeypatch.setattr(billing, "REMINDER_BATCH", 2)
     made = [invoice(people) for _ in range(5)]
     for item in made:
-        item.due_on = date.today() - timedelta(days=9)
+        item.due_on = clinic_today() - timedelta(days=9)
     db.session.commit()
     run = billing.send_payment_reminders(7)
     assert (run.due, run.written, run.queued) == (5, 0, 5)
