@@ -280,3 +280,22 @@ def test_odd_quantities_and_non_numbers_are_refused(app, people):
     made = invoice(people)
     with pytest.raises(ServiceError, match="must be a number"):
         billing.record_payment(made.id, amount=Decimal("NaN"), method="Card", by_user=people["staff"])
+
+
+# ------------------------------------------------------------------ PDFs and their fonts
+
+
+def test_pdfs_made_one_after_another_from_the_parsed_fonts_each_print_their_own_macrons(app, people):
+    from dashboard.services import pdf
+
+    pdf._parsed_font.cache_clear()
+    names = [("Hēmi", "Pōmare"), ("Ngāire", "Ngātiwai"), ("Ūrūrangi", "Te Kōhanga-Ōtaki")]
+    texts = []
+    for first, last in names:  # each name has letters the one before it didn't use
+        line = Line("Kōrero ō-waea", Decimal("1"), Decimal("5"))
+        made = invoice(people, patient=make_patient(first, last), lines=[line])
+        texts.append(pdf_text(pdf.invoice_pdf(made)))
+    for (first, last), text in zip(names, texts, strict=True):
+        assert f"{first} {last}" in text and "Kōrero ō-waea" in text
+    # Parsed once for the process, per style (regular, bold), not once per document.
+    assert pdf._parsed_font.cache_info().misses == 2

@@ -4,7 +4,7 @@ to an SMTP server on loopback; the overdue command run twice as its own process.
 import io
 import subprocess
 import sys
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
