@@ -19,6 +19,7 @@ BENCHMARKS = [
     "bell_count",
     "reminder_scan",
     "overdue_scan",
+    "invoice_pdf",
     "appointments_list",
     "offers_fan_out",
 ]

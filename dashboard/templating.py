@@ -1,17 +1,25 @@
 """Filters and helpers every template can use: clinic-time dates, money, counts, navigation.
 
-Everything a person reads about a time or a count is worded here once, for the
-pages, the emails (whose subjects too) and the services' bell titles alike.
+Everything a person reads about a count is worded here once, for the pages, the
+emails (whose subjects too) and the services' bell titles alike; every date and
+time is worded in dashboard/clinic_time.py, whose filters are registered here.
 """
 
-import math
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
 from flask_login import current_user
 
+from dashboard import clinic_time as clinic_dates
+from dashboard.clinic_time import (  # noqa: F401  (the names services and tests import from here)
+    clinic_date,
+    clinic_datetime,
+    clinic_hour,
+    clinic_time,
+    clinic_when,
+    clinic_zone,
+)
 from dashboard.models import Role
 from dashboard.notify.render import inline_styles
 from dashboard.services import patients
@@ -49,75 +57,6 @@ NAVIGATION = {
         ("notifications.index", "Notifications"),
     ],
 }
-
-
-def clinic_zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["CLINIC_TIMEZONE"])  # zoneinfo caches instances
-
-
-def clinic_time(value: datetime | None, fmt: str = "%a %d %b %Y, %H:%M") -> str:
-    if value is None:
-        return ""
-    return value.astimezone(clinic_zone()).strftime(fmt)
-
-
-def _local(value: datetime) -> datetime:
-    return value.astimezone(clinic_zone())
-
-
-def _date_words(local: datetime) -> str:
-    return f"{local:%A} {local.day} {local:%B %Y}"
-
-
-def _hour_words(local: datetime) -> str:
-    return f"{local.hour % 12 or 12}:{local:%M} {'am' if local.hour < 12 else 'pm'}"
-
-
-def clinic_date(value: datetime | date | None) -> str:
-    """Tuesday 3 March 2026 (a plain date, e.g. an invoice's due date, is already the clinic's)."""
-    if value is None:
-        return ""
-    return _date_words(value if not isinstance(value, datetime) else _local(value))
-
-
-def clinic_hour(value: datetime | None) -> str:
-    """9:30 am"""
-    return "" if value is None else _hour_words(_local(value))
-
-
-def clinic_datetime(value: datetime | None) -> str:
-    """Tuesday 3 March 2026, 9:30 am"""
-    if value is None:
-        return ""
-    local = _local(value)
-    return f"{_date_words(local)}, {_hour_words(local)}"
-
-
-def clinic_when(starts_at: datetime | None, now: datetime | None = None) -> str:
-    """When something starts, said from `now` as a person would, in the clinic's zone:
-    "in 45 minutes", "in 2 hours, at 2:00 pm", "today at 2:00 pm", "tomorrow at 9:30 am",
-    "on Friday 11 December at 9:30 am" (with the year only when it isn't this year's).
-    Without `now`: "on Wednesday 4 March 2026 at 9:30 am"."""
-    if starts_at is None:
-        return ""
-    local = _local(starts_at)
-    at = _hour_words(local)
-    if now is None:
-        return f"on {_date_words(local)} at {at}"
-    # In UTC: two datetimes of one zone subtract as wall-clock times, wrong across a clock change.
-    lead = starts_at.astimezone(UTC) - now.astimezone(UTC)
-    minutes = math.floor(lead / timedelta(minutes=1) + 0.5)  # to the nearest, half up
-    if 0 < minutes < 60:
-        return f"in {plural(minutes, 'minute')}"
-    if 60 <= minutes < 180:
-        return f"in {plural(math.floor(minutes / 60 + 0.5), 'hour')}, at {at}"
-    days = (local.date() - _local(now).date()).days
-    if days == 0:
-        return f"today at {at}"
-    if days == 1:
-        return f"tomorrow at {at}"
-    year = f" {local.year}" if local.year != _local(now).year else ""
-    return f"on {local:%A} {local.day} {local:%B}{year} at {at}"
 
 
 # English nouns, regular ones: the words counted here are ours ("day", "patient", "reminder")
@@ -186,11 +125,8 @@ def money(value: Decimal | None) -> str:
 
 
 def init_app(app: Flask) -> None:
-    app.add_template_filter(clinic_time)
-    app.add_template_filter(clinic_date)
-    app.add_template_filter(clinic_hour)
-    app.add_template_filter(clinic_datetime)
-    app.add_template_filter(clinic_when)
+    for date_filter in clinic_dates.FILTERS:
+        app.add_template_filter(date_filter)
     app.add_template_filter(plural)
     app.add_template_filter(in_units)
     app.add_template_filter(stock_left)
@@ -205,16 +141,13 @@ def init_app(app: Flask) -> None:
                 return []
             return NAVIGATION[current_user.role_enum]
 
-        def clinic_today() -> str:
-            return datetime.now(clinic_zone()).strftime("%A %d %B %Y")
-
         def greeting_time() -> str:
             hour = datetime.now(clinic_zone()).hour
             return "morning" if hour < 12 else "afternoon" if hour < 18 else "evening"
 
         return {
             "nav_items": nav_items,
-            "clinic_today": clinic_today,
+            "clinic_today": clinic_dates.clinic_today,
             "greeting_time": greeting_time,
             "email_reach": patients.email_reach,
         }

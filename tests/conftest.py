@@ -234,6 +234,7 @@ def start_process(app, backend, tmp_path):
                 proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 proc.kill()
+                proc.wait()  # reaped here, not left "still running" for the next test's setup to report
 
 
 def output(proc: subprocess.Popen) -> str:

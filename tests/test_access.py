@@ -4,16 +4,18 @@
 fails `test_every_route_is_listed`, so access is decided, never forgotten.
 """
 
+from contextlib import contextmanager
 from datetime import timedelta
 from decimal import Decimal
+from unittest.mock import patch
 
 import pytest
 
 from dashboard import notify
 from dashboard.extensions import db
-from dashboard.models import Notification
+from dashboard.models import Notification, Practitioner
 from dashboard.notify.samples import sample_context
-from dashboard.services import appointments, waitlist
+from dashboard.services import appointments, pdf, waitlist
 from dashboard.services.billing import Line, create_invoice, record_payment
 from dashboard.services.inventory import create_item
 from tests.factories import make_patient, make_slot, practitioner_of
@@ -124,53 +126,80 @@ def test_every_route_is_listed(app):
     assert {rule.endpoint for rule in app.url_map.iter_rules()} == set(RULES) | SIGNED_LINKS
 
 
+class _Rows(dict):
+    """The rows a rule's path names, each built the first time its placeholder is asked for (by
+    `str.format_map`), with what it needs: "/billing/{invoice}" builds a patient and an invoice,
+    not the whole clinic (a slot, a booking, a request, a waitlist entry, stock, PDFs...)."""
+
+    def __init__(self, people, role: str):
+        super().__init__()
+        self.people, self.role, self.user = people, role, people[role]
+
+    def __missing__(self, name: str):
+        self[name] = value = getattr(self, f"_{name}")()
+        return value
+
+    def _note(self):
+        note = Notification(user_id=self.user.id, kind="test", title="t")
+        db.session.add(note)
+        db.session.commit()
+        return note.id
+
+    def _other(self):
+        return self.people[STAFF if self.role != STAFF else PRACTITIONER].id
+
+    def _email(self):
+        email_id = notify.email("low_stock_alert", to="x@clinic.example.org", context=sample_context("low_stock_alert"))
+        db.session.commit()
+        return email_id
+
+    def _practitioner(self):
+        return practitioner_of(self.people[PRACTITIONER]).id
+
+    def _slot(self):
+        return make_slot(db.session.get(Practitioner, self["practitioner"])).id
+
+    def _booked(self):
+        practitioner = db.session.get(Practitioner, self["practitioner"])
+        slot = make_slot(practitioner, starts_in=timedelta(days=3))
+        return appointments.book(patient_id=make_patient().id, slot_id=slot.id, by_user=self.user).appointment
+
+    def _appointment(self):
+        return self["booked"].id
+
+    def _patient(self):
+        return make_patient().id
+
+    def _request(self):
+        return appointments.request_reschedule(self["appointment"], note="Later, please", by_user=self.user).id
+
+    def _entry(self):
+        return waitlist.add(self["practitioner"], make_patient().id, by_user=self.user).id
+
+    def _item(self):
+        return create_item(name="Gloves", sku="GLV-1", quantity=10, minimum_level=2, by_user=self.user).id
+
+    def _invoice(self):
+        line = Line("Consultation", Decimal("1"), Decimal("85.00"))
+        with _no_email_pdfs():
+            return create_invoice(patient_id=self["patient"], lines=[line], by_user=self.user).id
+
+    def _payment(self):
+        with _no_email_pdfs():
+            return record_payment(self["invoice"], amount=Decimal("10.00"), method="Cash", by_user=self.user).id
+
+
+@contextmanager
+def _no_email_pdfs():
+    """The invoice's and the receipt's emails attach a placeholder instead of a real PDF while the rows
+    are built: these tests are about who may open a page (the PDF pages still render theirs, and
+    tests/test_billing*.py check the PDFs themselves)."""
+    with patch.object(pdf, "invoice_pdf", lambda _: b"%PDF-"), patch.object(pdf, "receipt_pdf", lambda _: b"%PDF-"):
+        yield
+
+
 def _fill(path: str, people, role: str) -> str:
-    user = people[role]
-    note = Notification(user_id=user.id, kind="test", title="t")
-    db.session.add(note)
-    db.session.commit()
-    other = people[STAFF if role != STAFF else PRACTITIONER]
-    email_id = notify.email("low_stock_alert", to="x@clinic.example.org", context=sample_context("low_stock_alert"))
-    db.session.commit()
-    practitioner = practitioner_of(people[PRACTITIONER])
-    slot = make_slot(practitioner)
-    booked = appointments.book(
-        patient_id=make_patient().id, slot_id=make_slot(practitioner, starts_in=timedelta(days=3)).id, by_user=user
-    ).appointment
-    request = appointments.request_reschedule(booked.id, note="Later, please", by_user=user)
-    return path.format(
-        note=note.id,
-        other=other.id,
-        email=email_id,
-        slot=slot.id,
-        practitioner=practitioner.id,
-        appointment=booked.id,
-        patient=booked.patient_id,
-        request=request.id,
-        entry=waitlist.add(practitioner.id, make_patient().id, by_user=user).id,
-        item=create_item(name="Gloves", sku=f"GLV-{note.id}", quantity=10, minimum_level=2, by_user=user).id,
-        invoice=(
-            create_invoice(
-                patient_id=booked.patient_id, lines=[Line("Consultation", Decimal("1"), Decimal("85.00"))], by_user=user
-            ).id
-            if "{invoice}" in path
-            else None
-        ),
-        payment=(
-            record_payment(
-                create_invoice(
-                    patient_id=booked.patient_id,
-                    lines=[Line("Consultation", Decimal("1"), Decimal("85.00"))],
-                    by_user=user,
-                ).id,
-                amount=Decimal("10.00"),
-                method="Cash",
-                by_user=user,
-            ).id
-            if "{payment}" in path
-            else None
-        ),
-    )
+    return path.format_map(_Rows(people, role))
 
 
 @pytest.mark.parametrize("endpoint,method,path,allowed", PROTECTED, ids=[p[0] for p in PROTECTED])

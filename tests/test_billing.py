@@ -55,7 +55,7 @@ def test_an_invoice_adds_up_exactly_and_is_emailed_with_its_pdf(app, people):
     assert (made.subtotal, made.discount, made.tax, made.total) == (
         Decimal("85.30"), Decimal("5.00"), Decimal("12.05"), Decimal("92.35"),
     )  # fmt: skip
-    assert made.number.startswith(f"INV-{date.today().year}-") and made.status == InvoiceStatus.UNPAID
+    assert made.number.startswith(f"INV-{clinic_today().year}-") and made.status == InvoiceStatus.UNPAID
     [email] = emails("invoice")
     assert made.number in email.subject and "$92.35" in email.text
     [attachment] = email.attachments
@@ -172,8 +172,8 @@ def test_the_reminder_scan_twice_sends_once_and_skips_paid_and_void(app, people)
     assert overdue.number in reminder.subject and "10 days" in reminder.subject
     assert reminder.list_unsubscribe and "$85.00" in reminder.text
     # A week later it is reminded again (the next period), and the recent one for the first time; once each.
-    assert billing.send_payment_reminders(7, today=date.today() + timedelta(days=7)).written == 2
-    assert billing.send_payment_reminders(7, today=date.today() + timedelta(days=7)).written == 0
+    assert billing.send_payment_reminders(7, today=today + timedelta(days=7)).written == 2
+    assert billing.send_payment_reminders(7, today=today + timedelta(days=7)).written == 0
 
 
 @pytest.mark.config(MAIL_BACKEND="smtp")
@@ -183,7 +183,7 @@ def test_a_big_overdue_run_is_split_into_jobs_for_the_workers(app, people, monke
     monkeypatch.setattr(billing, "REMINDER_BATCH", 2)
     made = [invoice(people) for _ in range(5)]
     for item in made:
-        item.due_on = date.today() - timedelta(days=9)
+        item.due_on = clinic_today() - timedelta(days=9)
     db.session.commit()
     run = billing.send_payment_reminders(7)
     assert (run.due, run.written, run.queued) == (5, 0, 5)
@@ -280,3 +280,22 @@ def test_odd_quantities_and_non_numbers_are_refused(app, people):
     made = invoice(people)
     with pytest.raises(ServiceError, match="must be a number"):
         billing.record_payment(made.id, amount=Decimal("NaN"), method="Card", by_user=people["staff"])
+
+
+# ------------------------------------------------------------------ PDFs and their fonts
+
+
+def test_pdfs_made_one_after_another_from_the_parsed_fonts_each_print_their_own_macrons(app, people):
+    from dashboard.services import pdf
+
+    pdf._parsed_font.cache_clear()
+    names = [("Hēmi", "Pōmare"), ("Ngāire", "Ngātiwai"), ("Ūrūrangi", "Te Kōhanga-Ōtaki")]
+    texts = []
+    for first, last in names:  # each name has letters the one before it didn't use
+        line = Line("Kōrero ō-waea", Decimal("1"), Decimal("5"))
+        made = invoice(people, patient=make_patient(first, last), lines=[line])
+        texts.append(pdf_text(pdf.invoice_pdf(made)))
+    for (first, last), text in zip(names, texts, strict=True):
+        assert f"{first} {last}" in text and "Kōrero ō-waea" in text
+    # Parsed once for the process, per style (regular, bold), not once per document.
+    assert pdf._parsed_font.cache_info().misses == 2

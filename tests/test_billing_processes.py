@@ -4,7 +4,7 @@ to an SMTP server on loopback; the overdue command run twice as its own process.
 import io
 import subprocess
 import sys
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -12,6 +12,7 @@ from pypdf import PdfReader
 
 from dashboard.extensions import db
 from dashboard.services import billing
+from dashboard.services.schedule import clinic_today
 from tests.conftest import ROOT, process_env
 from tests.factories import make_patient
 from tests.helpers import wait_for
@@ -59,7 +60,7 @@ def test_the_overdue_command_twice_sends_one_reminder_and_none_for_paid(app, smt
     )
     billing.record_payment(paid.id, amount=Decimal("60.00"), method="Cash", by_user=people["staff"])
     for invoice in (overdue, paid):
-        invoice.due_on = date.today() - timedelta(days=8)
+        invoice.due_on = clinic_today() - timedelta(days=8)
     db.session.commit()
 
     command = [sys.executable, "-m", "flask", "--app", "wsgi", "send-payment-reminders", "--days", "7"]

@@ -104,7 +104,7 @@ def test_practitioner_adds_slots_staff_book_one_and_the_bell_shows_it(app, new_p
     assert len(slots) == 4 and all(s.status == SlotStatus.OPEN for s in slots)
     for day in (tuesday, thursday):
         column = doctor.get_by_test_id(f"day-{day.isoformat()}")
-        for times in ("09:00–09:30", "09:30–10:00"):
+        for times in ("9:00 am–9:30 am", "9:30 am–10:00 am"):
             slot = column.get_by_role("listitem").filter(has_text=times)
             expect(slot).to_have_count(1)
             expect(slot).to_contain_text("Open")
@@ -125,7 +125,7 @@ def test_practitioner_adds_slots_staff_book_one_and_the_bell_shows_it(app, new_p
         desk.get_by_test_id("next-week").click()
     chosen = slots[0]  # Tuesday 09:00–09:30
     slot_item = desk.get_by_test_id(f"slot-{chosen.id}")
-    expect(slot_item).to_contain_text("09:00–09:30")
+    expect(slot_item).to_contain_text("9:00 am–9:30 am")
     expect(desk.get_by_test_id(f"day-{tuesday.isoformat()}").get_by_test_id(f"slot-{chosen.id}")).to_have_count(1)
     slot_item.get_by_role("link", name="Book", exact=True).click()
 

@@ -94,7 +94,7 @@ def test_practitioner_adds_one_slot_and_sees_it_in_the_week(client, auth, people
     page = page_text(client.get(response.headers["Location"]))
     assert "Added a slot for" in page
     assert f'data-testid="slot-{slot.id}"' in page
-    assert "10:00–10:45" in page
+    assert "10:00 am–10:45 am" in page
     assert f'href="/appointments/new?slot={slot.id}"' in page
     assert f"/schedule/slots/{slot.id}/block" in page and f"/schedule/slots/{slot.id}/remove" in page
     assert '<span class="badge text-bg-success" data-testid="count-open">1 open</span>' in page
@@ -128,7 +128,7 @@ def test_add_many_slots(client, auth, people, drwho):
     assert "Added 24 slots for Drwho Person" in page
     assert f"{day_words(tuesday)} – {day_words(last_thursday)}." in page
     assert "12 open" in page  # this week's half
-    assert "11:30–12:00" in page
+    assert "11:30 am–12:00 pm" in page
 
 
 def test_overlapping_slots_are_refused_and_nothing_is_added(client, auth, people, drwho):
@@ -186,7 +186,7 @@ def test_end_before_start_is_refused_next_to_the_field(client, auth, people, drw
         ({"first_day": "not a date"}, "Not a valid date value."),
         ({"first_day": "0001-01-01"}, "That date is too far in the past."),
         ({"weekdays": ["9"]}, "is not a valid choice"),
-        ({"from_time": "09:00", "to_time": "09:20"}, "No 30-minute slot fits between 09:00 and 09:20."),
+        ({"from_time": "09:00", "to_time": "09:20"}, "No 30-minute slot fits between 9:00 am and 9:20 am."),
     ],
 )
 def test_add_many_validation(client, auth, people, drwho, overrides, message):

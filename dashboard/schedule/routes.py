@@ -3,6 +3,7 @@ from datetime import date, time, timedelta
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from dashboard.clinic_time import clinic_short_date, clinic_zone
 from dashboard.extensions import db
 from dashboard.forms import ActionForm
 from dashboard.models import Practitioner, Role, Slot, SlotStatus
@@ -11,7 +12,6 @@ from dashboard.pages import int_or_none
 from dashboard.schedule.forms import WEEKDAYS, RecurringForm, SlotForm
 from dashboard.security import EVERYONE, practitioner_or_abort, roles_required
 from dashboard.services import ServiceError, schedule
-from dashboard.templating import clinic_zone
 
 bp = Blueprint("schedule", __name__)
 
@@ -84,7 +84,7 @@ def _posted_practitioner(form) -> Practitioner:
 
 
 def _day_words(day: date) -> str:
-    return f"{day:%a} {day.day} {day:%b}"
+    return clinic_short_date(day, year=False)
 
 
 def _span_words(slots: list[Slot]) -> str:

@@ -1,25 +1,81 @@
 """Invoices and receipts as PDF files, attached to their emails and downloadable by staff.
 
 fpdf2 with DejaVu Sans (vendored in static/fonts, with its licence), so
-names with macrons and other non-Latin-1 letters print as written.
+names with macrons and other non-Latin-1 letters print as written. The fonts
+are parsed once per process (their widths and glyph map, two thirds of a PDF's
+time when parsed each time: bench/invoice_pdf.py); each document gets its own
+copy of what a document changes while it is written (bench/README.md).
 """
 
+import copy
+import functools
+import io
 from pathlib import Path
 
 from flask import current_app
+from fontTools import ttLib
 from fpdf import FPDF
+from fpdf.fonts import SubsetMap, TTFFont
 
+from dashboard.clinic_time import clinic_date, clinic_datetime
 from dashboard.models import Invoice, Payment
-from dashboard.templating import clinic_datetime, money, quantity
+from dashboard.templating import money, quantity
 
 FONTS = Path(__file__).resolve().parent.parent / "static" / "fonts"
+FONT_FILES = {"": FONTS / "DejaVuSans.ttf", "B": FONTS / "DejaVuSans-Bold.ttf"}
+
+
+@functools.cache
+def _parsed_font(style: str) -> TTFFont:
+    """DejaVu in `style`, parsed by fpdf2's own add_font once per process."""
+    holder = FPDF()
+    holder.add_font("DejaVu", style, str(FONT_FILES[style]))
+    font = holder.fonts[f"dejavu{style}"]
+    assert font.color_font is None, "a colour font would tie the parsed font to its first document"
+    font.ttfont.close()  # what add_font read from it is in the font's own dicts; each document opens its own
+    return font
+
+
+# The tables fpdf2's output drops from every embedded subset (fpdf/output.py, _add_fonts): dropped
+# here once, so a document's subsetter doesn't parse them (GSUB and GPOS are a third of its time).
+DROPPED_TABLES = ["FFTM", "GDEF", "GPOS", "GSUB", "MATH", "hdmx", "meta", "sbix", "CBDT", "CBLC", "EBDT", "EBLC",
+                  "EBSC", "SVG ", "CPAL", "COLR"]  # fmt: skip
+
+
+@functools.cache
+def _font_file(style: str) -> bytes:
+    """The font file as each document opens it: the vendored file less the tables output drops
+    (same glyph order, names and outlines, so what add_font parsed from the file still applies)."""
+    with ttLib.TTFont(FONT_FILES[style], recalcTimestamp=False) as font:
+        for tag in DROPPED_TABLES:
+            if tag in font:
+                del font[tag]
+        out = io.BytesIO()
+        font.save(out)
+    return out.getvalue()
+
+
+def _add_parsed_font(doc: FPDF, style: str) -> None:
+    """What add_font would add, from the parsed font: its widths and glyph map are only read, so
+    they are shared; what a document changes as it writes is its own. Writing subsets the font
+    file's tables in place, so each document opens the file afresh, from its bytes read once
+    (lazily: a table is parsed only when the subsetter asks for it, as add_font itself opens it)."""
+    font = copy.copy(_parsed_font(style))
+    font.i = len(doc.fonts) + 1
+    font.ttfont = ttLib.TTFont(io.BytesIO(_font_file(style)), recalcTimestamp=False, lazy=True)
+    font.desc = copy.copy(font.desc)  # output names it and numbers it as one of this document's objects
+    font.missing_glyphs = []
+    font.biggest_size_pt = 0
+    font._hbfont = None
+    font.subset = SubsetMap(font)
+    doc.fonts[font.fontkey] = font
 
 
 class _Document(FPDF):
     def __init__(self, title: str):
         super().__init__(format="A4")
-        self.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
-        self.add_font("DejaVu", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
+        for style in FONT_FILES:
+            _add_parsed_font(self, style)
         self.set_title(title)
         self.set_author(current_app.config["CLINIC_NAME"])
         self.set_margins(18, 18, 18)
@@ -59,8 +115,8 @@ def invoice_pdf(invoice: Invoice) -> bytes:
     config = current_app.config
     doc = _Document(f"Invoice {invoice.number}")
     doc.pair("Billed to", invoice.patient.name)
-    doc.pair("Issued", clinic_date_of(invoice.issued_on))
-    doc.pair("Due by", clinic_date_of(invoice.due_on))
+    doc.pair("Issued", clinic_date(invoice.issued_on, weekday=False))
+    doc.pair("Due by", clinic_date(invoice.due_on, weekday=False))
     doc.ln(4)
     widths = (95, 20, 30, 29)
     doc.row([("Description", widths[0], "L"), ("Qty", widths[1], "R"), ("Unit price", widths[2], "R"),
@@ -103,10 +159,6 @@ def receipt_pdf(payment: Payment) -> bytes:
     doc.set_font("DejaVu", "", 9)
     doc.multi_cell(0, 5, "Thank you for your payment.")
     return doc.bytes()
-
-
-def clinic_date_of(day) -> str:
-    return f"{day.day} {day:%B %Y}"
 
 
 def _fit(text: str, length: int) -> str:

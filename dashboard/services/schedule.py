@@ -11,12 +11,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import and_, select, update
 from sqlalchemy.orm import joinedload
 
+from dashboard.clinic_time import clinic_date, clinic_hour, clinic_zone, describe, describe_time  # noqa: F401
 from dashboard.extensions import db
 from dashboard.models import Appointment, AppointmentStatus, Offer, Practitioner, Role, Slot, SlotStatus, User
 from dashboard.models.base import utcnow
 from dashboard.models.schedule import ACTIVE
 from dashboard.services import ServiceError
-from dashboard.templating import clinic_zone
 
 MAX_SLOTS_AT_ONCE = 500
 MIN_SLOT_MINUTES = 5
@@ -30,7 +30,7 @@ def local_to_utc(day: date, at: time) -> datetime:
     local = datetime.combine(day, at, tzinfo=zone)
     instant = local.astimezone(UTC)
     if instant.astimezone(zone).replace(tzinfo=None) != local.replace(tzinfo=None):
-        raise ServiceError(f"{at:%H:%M} does not exist on {day:%d %B %Y}: the clocks change that night.")
+        raise ServiceError(f"{clinic_hour(at)} does not exist on {clinic_date(day)}: the clocks change that night.")
     return instant
 
 
@@ -111,7 +111,7 @@ def recurring_spans(
             spans.append(_span(day, begin.time(), finish.time()))
             begin = finish
     if not spans:
-        raise ServiceError(f"No {minutes}-minute slot fits between {start:%H:%M} and {end:%H:%M}.")
+        raise ServiceError(f"No {minutes}-minute slot fits between {clinic_hour(start)} and {clinic_hour(end)}.")
     return spans
 
 
@@ -330,12 +330,3 @@ def week(practitioner: Practitioner, any_day: date) -> Week:
     for slot in slots:
         days[(slot.starts_at.astimezone(zone).date() - monday).days].slots.append(slot)
     return Week(practitioner, monday, days, {a.slot_id: a for a in appointments})
-
-
-def describe(moment: datetime) -> str:
-    local = moment.astimezone(clinic_zone())
-    return f"{local:%a %d %b} at {local:%H:%M}"
-
-
-def describe_time(moment: datetime) -> str:
-    return f"{moment.astimezone(clinic_zone()):%H:%M}"

@@ -1,0 +1,123 @@
+"""Every clinic date and time a person reads, in one style, in the clinic's zone.
+
+The style is the emails': "Friday 4 December 2026, 9:30 am" — the day without a
+leading zero, the month in words, a 12-hour clock with am/pm. Where space is
+tight (tables, flash messages, bell titles) the same style is shortened here,
+never elsewhere: "Fri 4 Dec 2026, 9:30 am", "Fri 4 Dec at 9:30 am", "Fri 4 Dec".
+
+Pages, emails, PDFs and services all format through this module; nothing else
+calls strftime on a date a person reads.
+"""
+
+import math
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+
+
+def clinic_zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["CLINIC_TIMEZONE"])  # zoneinfo caches instances
+
+
+def _local(value: datetime) -> datetime:
+    return value.astimezone(clinic_zone())
+
+
+def _day(value: datetime | date) -> date:
+    """The clinic's date of an instant (a plain date is already the clinic's)."""
+    return _local(value).date() if isinstance(value, datetime) else value
+
+
+def clinic_day(value: datetime | date | None) -> date | None:
+    """The clinic's date of an instant, as a date (e.g. for a URL's ?week=2026-12-04)."""
+    return None if value is None else _day(value)
+
+
+def _long_day(day: date, weekday: bool = True, year: bool = True) -> str:
+    words = f"{day.day} {day:%B}"
+    if weekday:
+        words = f"{day:%A} {words}"
+    return f"{words} {day.year}" if year else words
+
+
+def clinic_hour(value: datetime | time | None) -> str:
+    """9:30 am (an instant in the clinic's zone; a plain time is already a wall-clock time)."""
+    if value is None:
+        return ""
+    local = _local(value) if isinstance(value, datetime) else value
+    return f"{local.hour % 12 or 12}:{local.minute:02d} {'am' if local.hour < 12 else 'pm'}"
+
+
+def clinic_date(value: datetime | date | None, weekday: bool = True, year: bool = True) -> str:
+    """Tuesday 3 March 2026 (or "3 March 2026" without the weekday, "Tuesday 3 March" without the year)."""
+    return "" if value is None else _long_day(_day(value), weekday, year)
+
+
+def clinic_datetime(value: datetime | None) -> str:
+    """Tuesday 3 March 2026, 9:30 am"""
+    return "" if value is None else f"{clinic_date(value)}, {clinic_hour(value)}"
+
+
+def clinic_short_date(value: datetime | date | None, weekday: bool = True, year: bool = True) -> str:
+    """The short form where space is tight: "Tue 3 Mar 2026", "Tue 3 Mar" (year=False), "3 Mar 2026"."""
+    if value is None:
+        return ""
+    day = _day(value)
+    words = f"{day.day} {day:%b}"
+    if weekday:
+        words = f"{day:%a} {words}"
+    return f"{words} {day.year}" if year else words
+
+
+def clinic_time(value: datetime | None, year: bool = True) -> str:
+    """An instant in a table or a list: "Tue 3 Mar 2026, 9:30 am" ("Tue 3 Mar, 9:30 am" with year=False)."""
+    if value is None:
+        return ""
+    return f"{clinic_short_date(value, year=year)}, {clinic_hour(value)}"
+
+
+def describe(moment: datetime) -> str:
+    """A slot's start in a sentence (flash messages, errors, bell titles): "Fri 4 Dec at 9:30 am"."""
+    return f"{clinic_short_date(moment, year=False)} at {clinic_hour(moment)}"
+
+
+def describe_time(moment: datetime) -> str:
+    """The end of a span already described: "10:00 am"."""
+    return clinic_hour(moment)
+
+
+def clinic_today() -> str:
+    """Today in the clinic, as the home page says it: "Wednesday 2 December 2026"."""
+    return clinic_date(datetime.now(clinic_zone()).date())
+
+
+def clinic_when(starts_at: datetime | None, now: datetime | None = None) -> str:
+    """When something starts, said from `now` as a person would, in the clinic's zone:
+    "in 45 minutes", "in 2 hours, at 2:00 pm", "today at 2:00 pm", "tomorrow at 9:30 am",
+    "on Friday 11 December at 9:30 am" (with the year only when it isn't this year's).
+    Without `now`: "on Wednesday 4 March 2026 at 9:30 am"."""
+    from dashboard.templating import plural
+
+    if starts_at is None:
+        return ""
+    local = _local(starts_at)
+    at = clinic_hour(starts_at)
+    if now is None:
+        return f"on {clinic_date(starts_at)} at {at}"
+    # In UTC: two datetimes of one zone subtract as wall-clock times, wrong across a clock change.
+    lead = starts_at.astimezone(UTC) - now.astimezone(UTC)
+    minutes = math.floor(lead / timedelta(minutes=1) + 0.5)  # to the nearest, half up
+    if 0 < minutes < 60:
+        return f"in {plural(minutes, 'minute')}"
+    if 60 <= minutes < 180:
+        return f"in {plural(math.floor(minutes / 60 + 0.5), 'hour')}, at {at}"
+    days = (local.date() - _local(now).date()).days
+    if days == 0:
+        return f"today at {at}"
+    if days == 1:
+        return f"tomorrow at {at}"
+    return f"on {clinic_date(starts_at, year=local.year != _local(now).year)} at {at}"
+
+
+FILTERS = [clinic_time, clinic_date, clinic_short_date, clinic_day, clinic_hour, clinic_datetime, clinic_when]
