@@ -7,9 +7,9 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from dashboard.auth import throttle
 from dashboard.auth.forms import LoginForm, PasswordChangeForm
+from dashboard.clinic_time import clinic_hour
 from dashboard.navigation import local_path
 from dashboard.services import ServiceError, users
-from dashboard.templating import clinic_time
 
 bp = Blueprint("auth", __name__)
 
@@ -50,7 +50,7 @@ def _locked_out(form: LoginForm, lock: throttle.Lock):
     minutes = math.ceil(seconds / 60)
     flash(
         f"Too many attempts: after too many wrong passwords, logging in as {lock.covers} is locked until "
-        f"{clinic_time(lock.until, '%H:%M')} (in {minutes} minute{'s' if minutes != 1 else ''}). "
+        f"{clinic_hour(lock.until)} (in {minutes} minute{'s' if minutes != 1 else ''}). "
         "Please try again then, or ask the clinic's owner to lift the lock on the Users page.",
         "danger",
     )
