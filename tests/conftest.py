@@ -12,6 +12,7 @@ import subprocess
 import sys
 import uuid
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 import redis
@@ -51,13 +52,27 @@ def drop_postgres_database(database_url: str) -> None:
     admin.dispose()
 
 
+def worker_redis_url(url: str | None) -> str | None:
+    """TEST_REDIS_URL for this test process: under pytest-xdist each worker (gw0, gw1, ...) flushes
+    its own database, counting down from the one named (…/15 → 15 for gw0, 14 for gw1)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not url or not worker.startswith("gw"):
+        return url
+    parts = urlsplit(url)
+    base = int(parts.path.strip("/") or 0)
+    database = base - int(worker[2:])
+    if database < 0:
+        raise RuntimeError(f"TEST_REDIS_URL's database {base} leaves none for xdist worker {worker}")
+    return urlunsplit(parts._replace(path=f"/{database}"))
+
+
 @pytest.fixture(scope="session")
 def backend(tmp_path_factory):
     """Where this test run keeps its data: database URL, Redis URL, instance folder."""
     instance = tmp_path_factory.mktemp("instance")
     server_url = os.environ.get("TEST_DATABASE_URL")
     database_url = create_postgres_database(server_url) if server_url else f"sqlite:///{instance / 'test.db'}"
-    redis_url = os.environ.get("TEST_REDIS_URL") or redis_server.ensure_running(str(instance))
+    redis_url = worker_redis_url(os.environ.get("TEST_REDIS_URL")) or redis_server.ensure_running(str(instance))
     yield {"database_url": database_url, "redis_url": redis_url, "instance_path": str(instance)}
     if not os.environ.get("TEST_REDIS_URL"):
         redis_server.stop(str(instance))

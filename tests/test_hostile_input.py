@@ -21,9 +21,10 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from dashboard.extensions import db
-from dashboard.models import EmailMessage, Invoice
+from dashboard.models import EmailMessage, Invoice, Practitioner
 from dashboard.notify import mime
-from tests.factories import make_patient
+from dashboard.services import appointments
+from tests.factories import make_patient, make_slot
 from tests.test_access import OWNER, PRACTITIONER, PUBLIC, RULES, STAFF, _fill
 
 HOSTILE = [
@@ -189,6 +190,15 @@ def _clinic(people, role: str) -> list[str]:
     ids = dict(zip(PLACEHOLDERS, joined.split("|"), strict=True))
     ids["invoice"] = _fill("{invoice}", people, role)
     ids["payment"] = _fill("{payment}", people, role)
+    # A request to move on an appointment of its own ({request}'s is {appointment}, which that page's
+    # forms cancel), and open times beyond {slot} (which the schedule's forms block and remove) for
+    # the requests page's approve form to offer.
+    practitioner = db.session.get(Practitioner, int(ids["practitioner"]))
+    moving = make_slot(practitioner, starts_in=timedelta(days=4))
+    booked = appointments.book(patient_id=make_patient().id, slot_id=moving.id, by_user=people[role]).appointment
+    appointments.request_reschedule(booked.id, note="Later, please", by_user=people[role])
+    for days in (5, 6):
+        make_slot(practitioner, starts_in=timedelta(days=days))
     pages = [
         path
         for _endpoint, (method, path, allowed) in RULES.items()
@@ -365,7 +375,6 @@ def test_the_login_form_and_public_pages_take_hostile_values_without_a_500(clien
 def test_the_patients_link_pages_take_hostile_values_without_a_500(client, people, caplog):
     """The pages a patient reaches from an email (no login, a signed link): their forms and queries."""
     from dashboard import patient_links
-    from dashboard.services import appointments
     from tests.factories import make_slot, practitioner_of
 
     patient = make_patient("Anahera", "Ngātiwai")
