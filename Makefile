@@ -22,6 +22,10 @@ $(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(BIN)/python
 run: $(VENV)/.installed
 	$(BIN)/python scripts/devstack.py
 
+# One test process per core (pytest-xdist), each with its own database, Redis database and
+# instance folder; a module's tests stay in one process. PYTEST_ARGS= runs them in one.
+PYTEST_ARGS ?= -n auto --dist loadfile
+
 test: $(VENV)/.dev-installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 

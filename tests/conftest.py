@@ -16,6 +16,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 import redis
+from flask import Flask
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -113,21 +114,48 @@ def _empty_database() -> None:
             conn.execute(table.delete())
 
 
+_APPS: dict[tuple, Flask] = {}
+
+
+def _reused_app(backend, overrides: dict) -> Flask:
+    """One app per set of overrides for the whole run: building one costs ~130 ms (werkzeug compiles
+    every route), about two minutes over the suite. What tests change on it (config, wsgi_app, the
+    client class) is put back after each test by the `app` fixture."""
+    key = tuple(sorted((name, repr(value)) for name, value in overrides.items()))
+    if key not in _APPS:
+        _APPS[key] = make_app(backend, **overrides)
+    return _APPS[key]
+
+
 @pytest.fixture
 def app(backend, _schema, request):
+    """The app (with the config marker's overrides), over an empty database and Redis. A test that
+    adds routes to it asks for one of its own with @pytest.mark.fresh_app."""
     marker = request.node.get_closest_marker("config")
-    app = make_app(backend, **(marker.kwargs if marker else {}))
-    with app.app_context():
-        _empty_database()
-        redis.Redis.from_url(backend["redis_url"]).flushdb()
-        yield app
-        db.session.remove()
-        _empty_database()
-        db.engine.dispose()
+    overrides = marker.kwargs if marker else {}
+    if request.node.get_closest_marker("fresh_app"):
+        app = make_app(backend, **overrides)
+    else:
+        app = _reused_app(backend, overrides)
+        os.environ["DASHBOARD_INSTANCE_PATH"] = backend["instance_path"]
+    saved = dict(app.config), app.wsgi_app, app.test_client_class
+    try:
+        with app.app_context():
+            _empty_database()
+            redis.Redis.from_url(backend["redis_url"]).flushdb()
+            yield app
+            db.session.remove()
+            _empty_database()
+            db.engine.dispose()
+    finally:
+        config, app.wsgi_app, app.test_client_class = saved
+        app.config.clear()
+        app.config.update(config)
 
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "config(**overrides): app config overrides for this test")
+    config.addinivalue_line("markers", "fresh_app: this test gets an app of its own (it adds routes)")
 
 
 @pytest.fixture

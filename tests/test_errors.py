@@ -26,6 +26,7 @@ def test_malformed_ids_are_404(client, auth, people, path):
     assert auth.post(path).status_code == 404
 
 
+@pytest.mark.fresh_app
 def test_an_unexpected_error_shows_a_calm_page_and_is_logged(app, caplog):
     @app.route("/boom")
     def boom():
