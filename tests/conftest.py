@@ -114,17 +114,23 @@ def _empty_database() -> None:
             conn.execute(table.delete())
 
 
-_APPS: dict[tuple, Flask] = {}
+_APPS: dict[tuple, tuple[Flask, dict]] = {}
 
 
 def _reused_app(backend, overrides: dict) -> Flask:
     """One app per set of overrides for the whole run: building one costs ~130 ms (werkzeug compiles
     every route), about two minutes over the suite. What tests change on it (config, wsgi_app, the
     client class) is put back after each test by the `app` fixture."""
+    from dashboard.extensions import limiter
+
     key = tuple(sorted((name, repr(value)) for name, value in overrides.items()))
     if key not in _APPS:
-        _APPS[key] = make_app(backend, **overrides)
-    return _APPS[key]
+        _APPS[key] = make_app(backend, **overrides), dict(vars(limiter))
+    app, limiter_state = _APPS[key]
+    # Flask-Limiter keeps its storage on the one Limiter, not per app: the last app built (one
+    # pointed at a dead Redis, say) would otherwise count this one's logins.
+    vars(limiter).update(limiter_state)
+    return app
 
 
 @pytest.fixture

@@ -91,20 +91,13 @@ def book(
             slot = claim(slot_id, by_user)
         else:
             slot = _ad_hoc_slot(practitioner_id, day, start, end, by_user)
-    except ServiceError:
-        # The same form, posted twice at once: the other request may have just booked it (so the
-        # slot is taken, or the ad hoc time clashes with its own new slot). That is no refusal.
-        db.session.rollback()
-        earlier = _by_request_key(request_key) if request_key else None
-        if earlier is None:
-            raise
-        return Booked(earlier, repeated=True)
-    try:
         appointment = create(
             patient, slot, reason=reason, confirmed=confirmed, request_key=request_key, created_by=by_user
         )
-    except IntegrityError:
-        # The same form, posted twice at once: the other request booked it.
+    except (ServiceError, IntegrityError):
+        # The same form, posted twice at once: the other request may have just booked it (so the
+        # slot is taken, the ad hoc time clashes with its own new slot, or the request key is
+        # used). That is no refusal.
         db.session.rollback()
         earlier = _by_request_key(request_key) if request_key else None
         if earlier is None:
