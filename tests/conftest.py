@@ -117,13 +117,17 @@ def _empty_database() -> None:
 _APPS: dict[tuple, tuple[Flask, dict]] = {}
 
 
+def _key(overrides: dict) -> tuple:
+    return tuple(sorted((name, repr(value)) for name, value in overrides.items()))
+
+
 def _reused_app(backend, overrides: dict) -> Flask:
     """One app per set of overrides for the whole run: building one costs ~130 ms (werkzeug compiles
     every route), about two minutes over the suite. What tests change on it (config, wsgi_app, the
     client class) is put back after each test by the `app` fixture."""
     from dashboard.extensions import limiter
 
-    key = tuple(sorted((name, repr(value)) for name, value in overrides.items()))
+    key = _key(overrides)
     if key not in _APPS:
         _APPS[key] = make_app(backend, **overrides), dict(vars(limiter))
     app, limiter_state = _APPS[key]
@@ -151,8 +155,8 @@ def app(backend, _schema, request):
             redis.Redis.from_url(backend["redis_url"]).flushdb()
             yield app
             db.session.remove()
-            _empty_database()
-            db.engine.dispose()
+            if app is not _APPS.get(_key(overrides), (None,))[0]:
+                db.engine.dispose()  # a reused app keeps its pool for the next test (which empties the tables)
     finally:
         config, app.wsgi_app, app.test_client_class = saved
         app.config.clear()
