@@ -132,7 +132,7 @@ def load_people(n: int) -> dict:
 
 def time_requests(app, ids: dict, report: Report, days_ahead: int = 2) -> dict:
     """POST the add-a-slot form as the desk, alternately for the busy and the quiet practitioner."""
-    from dashboard.services.schedule import clinic_today
+    from dashboard.clinic_time import clinic_today
 
     client = app.test_client()
     page = client.get("/login").get_data(as_text=True)
@@ -396,6 +396,7 @@ def fresh_slot(practitioner_id: int, previous_slot_id: int, desk_user_id: int, d
     """Block the previous slot (its offers are withdrawn) and add a new one: the next fan-out is again one slot."""
     from datetime import time as clock
 
+    from dashboard.clinic_time import clinic_today
     from dashboard.extensions import db
     from dashboard.models import User
     from dashboard.services import schedule
@@ -403,7 +404,7 @@ def fresh_slot(practitioner_id: int, previous_slot_id: int, desk_user_id: int, d
     desk = db.session.get(User, desk_user_id)
     schedule.block_slot(previous_slot_id, desk)
     slot = schedule.add_slot(
-        practitioner_id, schedule.clinic_today() + timedelta(days=days_ahead), clock(9), clock(9, 30), by_user_id=None
+        practitioner_id, clinic_today() + timedelta(days=days_ahead), clock(9), clock(9, 30), by_user_id=None
     )
     return slot.id
 

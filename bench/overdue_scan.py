@@ -386,10 +386,10 @@ def with_workers(scratch: Scratch, app, today, report: Report) -> dict:
 def measure(app, n: int, report: Report, scratch: Scratch | None = None) -> dict:
     from sqlalchemy import func, select
 
+    from dashboard.clinic_time import clinic_today
     from dashboard.extensions import db
     from dashboard.models import EmailMessage
     from dashboard.models.base import utcnow
-    from dashboard.services.schedule import clinic_today
 
     detail = scratch is not None
     with app.app_context():

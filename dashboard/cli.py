@@ -8,7 +8,7 @@ from flask.cli import with_appcontext
 
 from dashboard.models import Role
 from dashboard.services import ServiceError, demo, users
-from dashboard.templating import plural
+from dashboard.wording import plural
 
 
 def init_app(app: Flask) -> None:

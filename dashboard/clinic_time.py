@@ -6,7 +6,9 @@ tight (tables, flash messages, bell titles) the same style is shortened here,
 never elsewhere: "Fri 4 Dec 2026, 9:30 am", "Fri 4 Dec at 9:30 am", "Fri 4 Dec".
 
 Pages, emails, PDFs and services all format through this module; nothing else
-calls strftime on a date a person reads.
+calls strftime on a date a person reads. It is also the clinic's clock: its zone,
+today's date there, and a wall-clock time there as a UTC instant. Ground floor: it
+imports nothing of the application but dashboard/wording.py.
 """
 
 import math
@@ -15,9 +17,31 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 
+from dashboard.wording import plural
+
+
+class SkippedTime(ValueError):
+    """A wall-clock time the clocks skip that night (e.g. 2:30 am when they spring forward)."""
+
 
 def clinic_zone() -> ZoneInfo:
     return ZoneInfo(current_app.config["CLINIC_TIMEZONE"])  # zoneinfo caches instances
+
+
+def clinic_today() -> date:
+    """Today's date in the clinic (not UTC's: at 11:30 pm UTC on the 1st it is the 2nd in Auckland)."""
+    return datetime.now(clinic_zone()).date()
+
+
+def local_to_utc(day: date, at: time) -> datetime:
+    """The UTC instant of a wall-clock time on a day in the clinic's zone (09:00 stays 09:00
+    across a clock change). A time the clocks skip raises SkippedTime."""
+    zone = clinic_zone()
+    local = datetime.combine(day, at, tzinfo=zone)
+    instant = local.astimezone(UTC)
+    if instant.astimezone(zone).replace(tzinfo=None) != local.replace(tzinfo=None):
+        raise SkippedTime(f"{clinic_hour(at)} does not exist on {clinic_date(day)}: the clocks change that night.")
+    return instant
 
 
 def _local(value: datetime) -> datetime:
@@ -87,18 +111,11 @@ def describe_time(moment: datetime) -> str:
     return clinic_hour(moment)
 
 
-def clinic_today() -> str:
-    """Today in the clinic, as the home page says it: "Wednesday 2 December 2026"."""
-    return clinic_date(datetime.now(clinic_zone()).date())
-
-
 def clinic_when(starts_at: datetime | None, now: datetime | None = None) -> str:
     """When something starts, said from `now` as a person would, in the clinic's zone:
     "in 45 minutes", "in 2 hours, at 2:00 pm", "today at 2:00 pm", "tomorrow at 9:30 am",
     "on Friday 11 December at 9:30 am" (with the year only when it isn't this year's).
     Without `now`: "on Wednesday 4 March 2026 at 9:30 am"."""
-    from dashboard.templating import plural
-
     if starts_at is None:
         return ""
     local = _local(starts_at)

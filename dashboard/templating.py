@@ -1,28 +1,21 @@
 """Filters and helpers every template can use: clinic-time dates, money, counts, navigation.
 
-Everything a person reads about a count is worded here once, for the pages, the
-emails (whose subjects too) and the services' bell titles alike; every date and
-time is worded in dashboard/clinic_time.py, whose filters are registered here.
+The words themselves live on the ground floor, where services use them too: dates and
+times in dashboard/clinic_time.py, counts, stock and money in dashboard/wording.py.
+This module only registers them for templates.
 """
 
 from datetime import datetime
-from decimal import Decimal
 
-from flask import Flask, current_app
+from flask import Flask
 from flask_login import current_user
 
 from dashboard import clinic_time as clinic_dates
-from dashboard.clinic_time import (  # noqa: F401  (the names services and tests import from here)
-    clinic_date,
-    clinic_datetime,
-    clinic_hour,
-    clinic_time,
-    clinic_when,
-    clinic_zone,
-)
+from dashboard.clinic_time import clinic_date, clinic_today, clinic_zone
 from dashboard.models import Role
 from dashboard.notify.render import inline_styles
 from dashboard.services import patients
+from dashboard.wording import in_units, money, plural, quantity, stock_left
 
 NAVIGATION = {
     Role.OWNER: [
@@ -59,71 +52,6 @@ NAVIGATION = {
 }
 
 
-# English nouns, regular ones: the words counted here are ours ("day", "patient", "reminder")
-# or a stock unit the desk typed ("boxes", "pairs", "ml"); an irregular word passes its own
-# plural. (inflect did this, at 3.5 s of import in every process: workers, cron, commands.)
-SIBILANT = ("s", "x", "z", "ch", "sh")
-
-
-def _plural_noun(word: str) -> str:
-    head, _, last = word.rpartition(" ")
-    if last.endswith("y") and len(last) > 1 and last[-2] not in "aeiou":
-        last = last[:-1] + "ies"
-    else:
-        last += "es" if last.endswith(SIBILANT) else "s"
-    return f"{head} {last}" if head else last
-
-
-def _singular_noun(word: str) -> str:
-    """ "boxes" → "box", "bottles" → "bottle", "supplies" → "supply"; a word not in a plural
-    form ("ml", "kg", "glass") as it is."""
-    if word.endswith("ies") and len(word) > 3:
-        return word[:-3] + "y"
-    if word.endswith("es") and word[:-2].endswith(SIBILANT):
-        return word[:-2]
-    if word.endswith("s") and not word.endswith(("ss", "us", "is")) and len(word) > 2:
-        return word[:-1]
-    return word
-
-
-def plural(count: int | Decimal, word: str, plural_form: str | None = None) -> str:
-    """The count and the word in its number: "1 day", "3 days". `word` is singular;
-    `plural_form` is for words that carry their verb ("invoice is", "invoices are")
-    or whose plural isn't regular."""
-    if count == 1:
-        return f"{count} {word}"
-    return f"{count} {plural_form or _plural_noun(word)}"
-
-
-def in_units(count: int | Decimal, unit: str | None) -> str:
-    """A stock quantity in its unit as the desk typed it (plural by convention, "boxes"):
-    "3 boxes", "1 box", "10 ml", or the bare number when the item has no unit."""
-    if not unit:
-        return f"{count}"
-    if count == 1:
-        return f"{count} {_singular_noun(unit)}"
-    return f"{count} {unit}"
-
-
-def stock_left(count: int, unit: str | None) -> str:
-    """What a low-stock alert says of an item: "3 boxes left", "1 box left", "none left",
-    after its name and a colon (a name may be plural or singular: no verb agrees with it)."""
-    return "none left" if count <= 0 else f"{in_units(count, unit)} left"
-
-
-def quantity(value: Decimal | int | None) -> str:
-    """An invoice line's quantity without trailing zeros: "1", "2", "1.5" (stored as NUMERIC(10, 2))."""
-    if value is None:
-        return ""
-    return f"{Decimal(value).normalize():f}"
-
-
-def money(value: Decimal | None) -> str:
-    if value is None:
-        return ""
-    return f"{current_app.config.get('CLINIC_CURRENCY_SYMBOL', '$')}{Decimal(value):,.2f}"
-
-
 def init_app(app: Flask) -> None:
     for date_filter in clinic_dates.FILTERS:
         app.add_template_filter(date_filter)
@@ -147,7 +75,7 @@ def init_app(app: Flask) -> None:
 
         return {
             "nav_items": nav_items,
-            "clinic_today": clinic_dates.clinic_today,
+            "clinic_today": lambda: clinic_date(clinic_today()),
             "greeting_time": greeting_time,
             "email_reach": patients.email_reach,
         }

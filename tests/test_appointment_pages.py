@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from dashboard.clinic_time import clinic_today, clinic_zone
 from dashboard.extensions import db
 from dashboard.models import (
     Appointment,
@@ -161,7 +162,7 @@ def test_ten_repeats_of_one_booking_form_at_once_book_once_and_say_so(app, clien
     patient = make_patient("Hēmi", "Pōmare")
     auth.login("sam")
     if ad_hoc:
-        when = appointments.slots.clinic_today() + timedelta(days=6)
+        when = clinic_today() + timedelta(days=6)
         path = "/appointments/new"
         _page, token, key = _booking_page(client, path)
         data = {"practitioner_id": drwho.id, "day": when.isoformat(), "start": "11:00", "end": "11:30"}
@@ -199,7 +200,7 @@ def test_booking_without_a_patient_or_time_explains(client, auth, people, drwho)
 
 def test_ad_hoc_booking_as_requested(client, auth, people, drwho):
     patient = make_patient()
-    when = appointments.slots.clinic_today() + timedelta(days=5)
+    when = clinic_today() + timedelta(days=5)
     auth.login("sam")
     _page, token, key = _booking_page(client, f"/appointments/new?patient={patient.id}")
     response = client.post(
@@ -421,9 +422,7 @@ def test_lists_filter_and_search(client, auth, people, drwho):
     assert "Later Laterly" in found and "Soon Soonest" not in found
     today = client.get("/appointments/?view=today").get_data(as_text=True)
     # "today" is the clinic's calendar day; five minutes ahead may already be tomorrow there.
-    same_day = (
-        appointments.slots.clinic_today() == now_appt.starts_at.astimezone(appointments.slots.clinic_zone()).date()
-    )
+    same_day = clinic_today() == now_appt.starts_at.astimezone(clinic_zone()).date()
     assert ("Soon Soonest" in today) == same_day
     assert "Later Laterly" not in today
     cancelled = client.get("/appointments/?view=all&status=cancelled").get_data(as_text=True)

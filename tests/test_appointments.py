@@ -7,6 +7,7 @@ import pytest
 import time_machine
 from sqlalchemy import func, select
 
+from dashboard.clinic_time import SkippedTime, clinic_datetime, clinic_when, clinic_zone, local_to_utc
 from dashboard.extensions import db
 from dashboard.models import (
     Appointment,
@@ -22,7 +23,6 @@ from dashboard.models import (
 from dashboard.models.base import utcnow
 from dashboard.services import ServiceError, appointments, reminders, schedule
 from dashboard.services.appointments import SlotTaken
-from dashboard.templating import clinic_datetime, clinic_when
 from tests.factories import make_patient, make_slot, practitioner_of
 
 
@@ -141,7 +141,7 @@ def test_twenty_simultaneous_bookings_of_one_slot_make_one_appointment(app, clin
 
 
 def test_a_time_outside_the_schedule_is_booked_unless_it_overlaps(clinic):
-    day = (utcnow() + timedelta(days=5)).astimezone(schedule.clinic_zone()).date()
+    day = (utcnow() + timedelta(days=5)).astimezone(clinic_zone()).date()
     booked = appointments.book(
         patient_id=clinic["patient"].id,
         practitioner_id=clinic["practitioner"].id,
@@ -365,7 +365,7 @@ def test_weekly_slots_keep_their_wall_clock_time_across_a_daylight_saving_change
             first_day=datetime(2027, 3, 22).date(), weeks=4, weekdays={1}, start=time(9), end=time(10), minutes=60
         )
         added = schedule.add_slots(clinic["practitioner"].id, spans, by_user_id=None)
-    zone = schedule.clinic_zone()
+    zone = clinic_zone()
     assert [s.starts_at.astimezone(zone).strftime("%a %d %b %H:%M") for s in added] == [
         "Tue 23 Mar 09:00", "Tue 30 Mar 09:00", "Tue 06 Apr 09:00", "Tue 13 Apr 09:00",
     ]  # fmt: skip
@@ -373,7 +373,7 @@ def test_weekly_slots_keep_their_wall_clock_time_across_a_daylight_saving_change
 
 
 def test_a_reminder_across_the_change_counts_real_hours_and_shows_local_time(app, clinic):
-    zone = schedule.clinic_zone()
+    zone = clinic_zone()
     with time_machine.travel(datetime(2027, 3, 25, tzinfo=UTC), tick=False):
         [slot] = schedule.add_slots(
             clinic["practitioner"].id,
@@ -394,5 +394,7 @@ def test_a_reminder_across_the_change_counts_real_hours_and_shows_local_time(app
 
 def test_a_time_the_clocks_skip_is_refused(app, clinic):
     # Clocks spring forward from 02:00 to 03:00 on Sunday 26 September 2027.
+    with pytest.raises(SkippedTime, match="does not exist"):
+        local_to_utc(datetime(2027, 9, 26).date(), time(2, 30))
     with pytest.raises(ServiceError, match="does not exist"):
-        schedule.local_to_utc(datetime(2027, 9, 26).date(), time(2, 30))
+        schedule.span_on(datetime(2027, 9, 26).date(), time(2, 30), time(3, 30))

@@ -9,11 +9,11 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
+from dashboard.clinic_time import clinic_today
 from dashboard.extensions import db
 from dashboard.models import EmailMessage, Invoice, InvoiceStatus, Item, Notification, Payment, StockMovement, User
 from dashboard.services import ServiceError, billing, inventory
 from dashboard.services.billing import Line
-from dashboard.services.schedule import clinic_today
 from tests.factories import make_patient
 
 

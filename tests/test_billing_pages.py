@@ -10,9 +10,10 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from dashboard.billing import routes as billing_routes
+from dashboard.clinic_time import clinic_today, clinic_zone
 from dashboard.extensions import db
 from dashboard.models import EmailMessage, Invoice, InvoiceStatus, Payment
-from dashboard.services import appointments, billing, schedule
+from dashboard.services import appointments, billing
 from dashboard.services.billing import Line
 from tests.factories import make_patient, make_slot, practitioner_of
 
@@ -44,7 +45,7 @@ def _post_invoice(auth, patient_id, rows, **extra):
     data = {
         "patient_id": patient_id,
         "discount": "0",
-        "due_on": (schedule.clinic_today() + timedelta(days=14)).isoformat(),
+        "due_on": (clinic_today() + timedelta(days=14)).isoformat(),
         "notes": "",
         **_lines(*rows),
         **extra,
@@ -100,7 +101,7 @@ def test_invoice_with_two_lines_and_a_discount(client, auth, desk):
     assert invoice.status == InvoiceStatus.UNPAID
     assert invoice.amount_paid == Decimal("0.00")
     assert invoice.notes == "Paid by ACC?"
-    assert invoice.due_on == schedule.clinic_today() + timedelta(days=14)
+    assert invoice.due_on == clinic_today() + timedelta(days=14)
 
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert f"Invoice {invoice.number} emailed to Mere Tane." in page
@@ -128,7 +129,7 @@ def test_the_new_invoice_form_has_five_rows_and_defaults(client, desk, app):
         assert f'name="lines-{i}-description"' in page
     assert 'name="lines-5-description"' not in page
     assert re.search(r'id="lines-0-quantity"[^>]*value="1.00"|value="1.00"[^>]*id="lines-0-quantity"', page)
-    due = (schedule.clinic_today() + timedelta(days=app.config["INVOICE_DUE_DAYS"])).isoformat()
+    due = (clinic_today() + timedelta(days=app.config["INVOICE_DUE_DAYS"])).isoformat()
     assert f'value="{due}"' in page
     assert re.search(rf'id="patient-{patient.id}" value="{patient.id}" checked', page)
 
@@ -333,10 +334,10 @@ def test_bad_payments_are_refused(client, auth, desk, fields, message):
 
 def test_a_payment_with_a_date(client, auth, desk):
     invoice = _invoice(make_patient(), desk)
-    response = _pay(auth, invoice, "10", paid_at=f"{schedule.clinic_today().isoformat()}T00:05")
+    response = _pay(auth, invoice, "10", paid_at=f"{clinic_today().isoformat()}T00:05")
     assert response.status_code == 302
     payment = db.session.scalar(select(Payment))
-    assert payment.paid_at.astimezone(schedule.clinic_zone()).strftime("%H:%M") == "00:05"
+    assert payment.paid_at.astimezone(clinic_zone()).strftime("%H:%M") == "00:05"
 
 
 def test_paying_a_void_invoice_is_refused(client, auth, desk):
@@ -435,7 +436,7 @@ def test_the_list_views_and_totals(client, desk):
     void = _invoice(mere, desk, "70.00")
     billing.void(void.id, "Duplicate", by_user=desk)
     overdue = _invoice(mere, desk, "5.00")
-    overdue.due_on = schedule.clinic_today() - timedelta(days=3)
+    overdue.due_on = clinic_today() - timedelta(days=3)
     db.session.commit()
 
     def numbers(page: str) -> set[str]:
@@ -534,7 +535,7 @@ def test_the_owner_bills_too(client, auth, people):
 def test_html_in_names_is_escaped(client, auth, desk):
     patient = make_patient("<script>alert(1)</script>", "<b>Bold</b>")
     invoice = _invoice(patient, desk)
-    invoice.due_on = schedule.clinic_today() - timedelta(days=1)
+    invoice.due_on = clinic_today() - timedelta(days=1)
     db.session.commit()
     _post_invoice(auth, patient.id, [("<i>Line</i>", "1", "1")])
     pages = [
@@ -561,7 +562,7 @@ def test_the_overdue_panel(client, desk):
     assert "Overdue invoices" in page
     assert "No invoice is overdue." in page
     patient = make_patient("Mere", "Tane")
-    today = schedule.clinic_today()
+    today = clinic_today()
     made = []
     for days in range(1, 8):
         invoice = _invoice(patient, desk, "10.00")

@@ -10,9 +10,9 @@ from decimal import Decimal
 import pytest
 from pypdf import PdfReader
 
+from dashboard.clinic_time import clinic_today
 from dashboard.extensions import db
 from dashboard.services import billing
-from dashboard.services.schedule import clinic_today
 from tests.conftest import ROOT, process_env
 from tests.factories import make_patient
 from tests.helpers import wait_for

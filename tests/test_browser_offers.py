@@ -13,10 +13,10 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from dashboard.clinic_time import clinic_datetime, clinic_hour
 from dashboard.extensions import db
 from dashboard.models import Appointment, EmailMessage, Slot, WaitlistEntry
 from dashboard.services import offers, waitlist
-from dashboard.templating import clinic_datetime, clinic_hour
 from tests.factories import make_patient, make_slot, practitioner_of
 
 pytest_plugins = ["tests.browser_support"]  # live_server, browser, new_page, page

@@ -10,9 +10,9 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
+from dashboard.clinic_time import clinic_today
 from dashboard.extensions import db
 from dashboard.models import Appointment, Role, Slot, SlotStatus
-from dashboard.services.schedule import clinic_today
 from dashboard.services.users import create_user
 from tests.browser_helpers import HoldPosts, button_state, log_in, open_bell, press, wait_for_bell_loaded
 from tests.conftest import PASSWORD

@@ -1,7 +1,7 @@
 """One date style for the clinic, without leading zeros, in pages and emails alike."""
 
 import re
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import time_machine
@@ -9,6 +9,7 @@ from flask import g
 from sqlalchemy import select
 
 from dashboard import clinic_time
+from dashboard.clinic_time import describe, describe_time
 from dashboard.extensions import db
 from dashboard.models import EmailMessage, Slot
 from dashboard.services import appointments, schedule
@@ -31,16 +32,18 @@ def test_the_style_is_the_emails_and_its_short_forms_come_from_the_same_module(a
     assert clinic_time.clinic_time(friday) == "Fri 4 Dec 2026, 9:30 am"
     assert clinic_time.clinic_time(friday, year=False) == "Fri 4 Dec, 9:30 am"
     assert clinic_time.clinic_short_date(friday.date(), weekday=False) == "4 Dec 2026"
-    assert schedule.describe(friday) == "Fri 4 Dec at 9:30 am"
-    assert schedule.describe_time(friday + timedelta(minutes=30)) == "10:00 am"
+    assert describe(friday) == "Fri 4 Dec at 9:30 am"
+    assert describe_time(friday + timedelta(minutes=30)) == "10:00 am"
     with time_machine.travel(datetime(2026, 12, 2, 9, 0, tzinfo=NZ), tick=False):
-        assert clinic_time.clinic_today() == "Wednesday 2 December 2026"
+        assert clinic_time.clinic_today() == date(2026, 12, 2)
+    with time_machine.travel(datetime(2026, 12, 1, 23, 30, tzinfo=UTC), tick=False):
+        assert clinic_time.clinic_today() == date(2026, 12, 2)  # already the 2nd in Auckland
 
 
 def test_a_clock_change_refusal_names_the_day_in_the_same_style(app):
     # Clocks go forward at 2:00 am on Sunday 26 September 2027: 2:30 am does not exist that night.
     try:
-        schedule.local_to_utc(date(2027, 9, 26), time(2, 30))
+        schedule.span_on(date(2027, 9, 26), time(2, 30), time(3, 0))
     except schedule.ServiceError as refused:
         assert str(refused) == "2:30 am does not exist on Sunday 26 September 2027: the clocks change that night."
     else:

@@ -4,10 +4,10 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from dashboard.clinic_time import clinic_today
 from dashboard.extensions import db
 from dashboard.models import Invoice
 from dashboard.models.billing import OWING
-from dashboard.services.schedule import clinic_today
 
 
 def test_every_demo_invoice_is_issued_on_or_before_its_due_date_and_some_are_overdue(app, runner):

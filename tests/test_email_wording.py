@@ -30,7 +30,7 @@ from dashboard.services import patient_portal as portal
 from dashboard.services.billing import Line
 from dashboard.services.demo import DEMO_SETTINGS, demo_environment
 from dashboard.services.users import set_active
-from dashboard.templating import in_units, plural, quantity, stock_left
+from dashboard.wording import in_units, plural, quantity, stock_left
 from tests.conftest import ROOT
 from tests.factories import make_patient, make_slot, practitioner_of
 

@@ -4,10 +4,10 @@ from datetime import timedelta
 
 import pytest
 
+from dashboard.clinic_time import clinic_zone
 from dashboard.models import Role
 from dashboard.services import appointments, offers, waitlist
 from dashboard.services.users import create_user
-from dashboard.templating import clinic_zone
 from tests.conftest import PASSWORD
 from tests.factories import make_patient, make_slot, practitioner_of
 

@@ -9,6 +9,7 @@ from rq.registry import ScheduledJobRegistry
 from sqlalchemy import func, select
 
 from dashboard import queues
+from dashboard.clinic_time import clinic_zone
 from dashboard.extensions import db
 from dashboard.models import Appointment, AppointmentStatus, EmailMessage, EmailStatus
 from dashboard.models.base import utcnow
@@ -29,7 +30,7 @@ def test_added_slots_reach_each_waiting_patient_once_with_working_links(app, smt
         waitlist.add(practitioner.id, patient.id, by_user=people["staff"])
     start_process()
 
-    day = (utcnow() + timedelta(days=3)).astimezone(schedule.clinic_zone()).date()
+    day = (utcnow() + timedelta(days=3)).astimezone(clinic_zone()).date()
     schedule.add_slot(practitioner.id, day, schedule.time(9), schedule.time(9, 30), by_user_id=people["staff"].id)
     schedule.add_slot(practitioner.id, day, schedule.time(10), schedule.time(10, 30), by_user_id=people["staff"].id)
 

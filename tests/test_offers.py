@@ -9,6 +9,7 @@ import time_machine
 from sqlalchemy import func, select
 
 from dashboard import queues
+from dashboard.clinic_time import clinic_zone
 from dashboard.extensions import db
 from dashboard.models import (
     Appointment,
@@ -88,7 +89,7 @@ def test_patients_who_unsubscribed_from_offers_are_left_out(waiting):
 
 
 def test_adding_slots_queues_one_fan_out_job_after_commit(waiting, people):
-    day = (utcnow() + timedelta(days=3)).astimezone(schedule.clinic_zone()).date()
+    day = (utcnow() + timedelta(days=3)).astimezone(clinic_zone()).date()
     spans = schedule.recurring_spans(
         first_day=day, weeks=1, weekdays={day.weekday()}, start=schedule.time(9), end=schedule.time(11), minutes=30
     )

@@ -13,6 +13,7 @@ import time_machine
 from sqlalchemy import func, select
 
 from dashboard import patient_links
+from dashboard.clinic_time import clinic_datetime
 from dashboard.extensions import db
 from dashboard.models import (
     Appointment,
@@ -26,7 +27,6 @@ from dashboard.models import (
 )
 from dashboard.models.base import utcnow
 from dashboard.services import appointments, offers, schedule, waitlist
-from dashboard.templating import clinic_datetime
 from tests.conftest import CSRF_INPUT, csrf_token
 from tests.factories import make_patient, make_slot, practitioner_of
 

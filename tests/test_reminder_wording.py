@@ -13,10 +13,10 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
+from dashboard.clinic_time import clinic_when
 from dashboard.extensions import db
 from dashboard.models import EmailMessage
 from dashboard.services import appointments, reminders, schedule
-from dashboard.templating import clinic_when
 from tests.factories import make_patient, practitioner_of
 
 NZ = ZoneInfo("Pacific/Auckland")

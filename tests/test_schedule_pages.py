@@ -6,12 +6,11 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from dashboard.clinic_time import clinic_today, clinic_zone
 from dashboard.extensions import db
 from dashboard.models import Slot, SlotStatus
 from dashboard.services import appointments
-from dashboard.services.schedule import clinic_today
 from dashboard.services.users import create_user
-from dashboard.templating import clinic_zone
 from tests.conftest import PASSWORD
 from tests.factories import make_patient, make_slot, next_weekday, practitioner_of
 

@@ -17,6 +17,7 @@ import pytest
 from flask import g
 from sqlalchemy import select
 
+from dashboard.clinic_time import clinic_today
 from dashboard.extensions import db
 from dashboard.models import EmailMessage, EmailStatus, Notification, Role
 from dashboard.models.base import utcnow
@@ -118,7 +119,7 @@ def make_every_kind(people: dict) -> dict:
     overdue = billing.create_invoice(
         patient_id=aroha.id, lines=[Line("Rongoā consultation", Decimal("1"), Decimal("60"))], by_user=desk
     )
-    overdue.due_on = schedule.clinic_today() - timedelta(days=10)
+    overdue.due_on = clinic_today() - timedelta(days=10)
     db.session.commit()
     assert billing.send_payment_reminders(7).written == 1
 

@@ -5,10 +5,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from dashboard.clinic_time import clinic_today
 from dashboard.extensions import db
 from dashboard.models import Appointment, InterestReason, Role, WaitlistEntry
 from dashboard.services import appointments, offers, waitlist
-from dashboard.services.schedule import clinic_today
 from dashboard.services.users import create_user
 from tests.conftest import PASSWORD
 from tests.factories import make_patient, make_slot, practitioner_of

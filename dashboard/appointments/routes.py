@@ -13,6 +13,7 @@ from dashboard.appointments.forms import (
     RejectForm,
     RescheduleRequestForm,
 )
+from dashboard.clinic_time import describe
 from dashboard.extensions import db
 from dashboard.forms import ActionForm
 from dashboard.models import AppointmentStatus, Patient, RequestStatus, RescheduleRequest, Slot, SlotStatus
@@ -160,7 +161,7 @@ def confirm(appointment_id: int):
         if error:
             flash(error, "danger")
         else:
-            flash(f"Confirmed: {appointment.patient.name}, {schedule.describe(appointment.starts_at)}.", "success")
+            flash(f"Confirmed: {appointment.patient.name}, {describe(appointment.starts_at)}.", "success")
     return redirect(url_for("appointments.detail", appointment_id=appointment_id))
 
 
@@ -281,7 +282,7 @@ def new():
             else:
                 flash(
                     f"Booked {appointment.patient.name} with {appointment.practitioner.name}, "
-                    f"{schedule.describe(appointment.starts_at)}.",
+                    f"{describe(appointment.starts_at)}.",
                     "success",
                 )
             return redirect(url_for("appointments.detail", appointment_id=appointment.id))
@@ -329,7 +330,7 @@ def requests():
     for req in appointments.pending_requests():
         approve_form = ApproveForm(formdata=None)
         approve_form.new_slot_id.choices = [
-            (s.id, schedule.describe(s.starts_at)) for s in schedule.open_slots(req.appointment.practitioner_id)
+            (s.id, describe(s.starts_at)) for s in schedule.open_slots(req.appointment.practitioner_id)
         ]
         rows.append((req, approve_form, _age(now - req.created_at)))
     return render_template("appointments/requests.html", rows=rows, reject_form=RejectForm(formdata=None))
@@ -364,7 +365,7 @@ def approve(request_id: int):
         flash(error, "danger")
         return redirect(url_for("appointments.requests"))
     flash(
-        f"Moved {appointment.patient.name} to {schedule.describe(appointment.starts_at)}; the patient is emailed.",
+        f"Moved {appointment.patient.name} to {describe(appointment.starts_at)}; the patient is emailed.",
         "success",
     )
     return redirect(url_for("appointments.requests"))

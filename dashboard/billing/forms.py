@@ -22,8 +22,8 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
+from dashboard.clinic_time import clinic_today
 from dashboard.pages import MAX_ID
-from dashboard.services import schedule
 from dashboard.services.billing import MAX_AMOUNT, METHODS
 
 LINE_ROWS = 5
@@ -112,7 +112,7 @@ class LineForm(Form):
 
 
 def _default_due_on() -> date:
-    return schedule.clinic_today() + timedelta(days=current_app.config["INVOICE_DUE_DAYS"])
+    return clinic_today() + timedelta(days=current_app.config["INVOICE_DUE_DAYS"])
 
 
 class InvoiceForm(FlaskForm):
@@ -135,7 +135,7 @@ class InvoiceForm(FlaskForm):
         check_amount(field, "discount")
 
     def validate_due_on(self, field):
-        if field.data is not None and field.data < schedule.clinic_today():
+        if field.data is not None and field.data < clinic_today():
             raise ValidationError("The due date is in the past.")
 
     def validate_lines(self, field):

@@ -6,14 +6,15 @@ from flask import Blueprint, abort, current_app, flash, make_response, redirect,
 from flask_login import current_user
 
 from dashboard.billing.forms import InvoiceForm, PaymentForm, VoidForm
+from dashboard.clinic_time import clinic_today, clinic_zone
 from dashboard.extensions import db
 from dashboard.models import OWING, Appointment, Invoice, InvoiceStatus, Patient, Payment
 from dashboard.pages import found_or_404, id_or_404, int_or_none, page_number, search_term
 from dashboard.security import DESK, roles_required
-from dashboard.services import ServiceError, billing, schedule
+from dashboard.services import ServiceError, billing
 from dashboard.services import patients as patient_service
 from dashboard.services.billing import Line
-from dashboard.templating import clinic_zone, money
+from dashboard.wording import money
 
 bp = Blueprint("billing", __name__)
 
@@ -52,7 +53,7 @@ def index():
         patient=db.session.get(Patient, patient_id) if patient_id else None,
         patient_id=patient_id,
         filters=filters,
-        today=schedule.clinic_today(),
+        today=clinic_today(),
     )
 
 
@@ -129,7 +130,7 @@ def _detail(invoice: Invoice, *, pay_form=None, void_form=None, status: int = 20
         pay_form = PaymentForm(formdata=None)
         pay_form.amount.data = invoice.balance
     owing = invoice.status in OWING
-    today = schedule.clinic_today()
+    today = clinic_today()
     return render_template(
         "billing/detail.html",
         invoice=invoice,

@@ -8,7 +8,7 @@ from dashboard.pages import found_or_404, page_number, search_term
 from dashboard.security import DESK, roles_required
 from dashboard.services import ServiceError
 from dashboard.services import inventory as inventory_service
-from dashboard.templating import in_units
+from dashboard.wording import in_units
 
 bp = Blueprint("inventory", __name__)
 

@@ -23,6 +23,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from dashboard import patient_links
+from dashboard.clinic_time import clinic_datetime
 from dashboard.errors import MESSAGES
 from dashboard.extensions import csrf, db
 from dashboard.forms import ActionForm
@@ -32,7 +33,6 @@ from dashboard.patient.forms import CancelForm, RescheduleForm, preferences_form
 from dashboard.services import ServiceError, appointments, offers
 from dashboard.services import patient_portal as portal
 from dashboard.services.appointments import SlotTaken
-from dashboard.templating import clinic_datetime
 
 log = logging.getLogger(__name__)
 

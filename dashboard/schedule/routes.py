@@ -3,7 +3,7 @@ from datetime import date, time, timedelta
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from dashboard.clinic_time import clinic_short_date, clinic_zone
+from dashboard.clinic_time import clinic_short_date, clinic_today, clinic_zone, describe
 from dashboard.extensions import db
 from dashboard.forms import ActionForm
 from dashboard.models import Practitioner, Role, Slot, SlotStatus
@@ -49,7 +49,7 @@ def _back_to_week() -> str:
 
 def _blank_forms(practitioner: Practitioner, shown: date) -> tuple[SlotForm, RecurringForm]:
     monday = shown - timedelta(days=shown.weekday())
-    suggested = max(schedule.clinic_today() + timedelta(days=1), monday)  # today is often half over
+    suggested = max(clinic_today() + timedelta(days=1), monday)  # today is often half over
     hidden = {"practitioner": practitioner.id, "week": monday.isoformat()}
     one = SlotForm(formdata=None, data={**hidden, "day": suggested, "start": time(9), "end": time(9, 30)})
     many = RecurringForm(
@@ -90,7 +90,7 @@ def _day_words(day: date) -> str:
 def _span_words(slots: list[Slot]) -> str:
     first, last = _local_day(slots[0]), _local_day(slots[-1])
     if len(slots) == 1:
-        return f"on {schedule.describe(slots[0].starts_at)}"
+        return f"on {describe(slots[0].starts_at)}"
     if first == last:
         return f"on {_day_words(first)}"
     return f"{_day_words(first)} – {_day_words(last)}"
@@ -108,7 +108,7 @@ def _added(practitioner: Practitioner, slots: list[Slot]):
 @bp.route("/")
 @roles_required(*EVERYONE)
 def week():
-    shown = _as_day(request.args.get("week")) or schedule.clinic_today()
+    shown = _as_day(request.args.get("week")) or clinic_today()
     practitioner_id = int_or_none(request.args.get("practitioner"))
     try:
         practitioner = practitioner_or_abort(practitioner_id)
@@ -124,7 +124,7 @@ def add_slot():
         return redirect(_back_to_week())
     form = SlotForm()
     practitioner = _posted_practitioner(form)
-    shown = _as_day(form.week.data) or schedule.clinic_today()
+    shown = _as_day(form.week.data) or clinic_today()
     if form.validate():
         try:
             slot = schedule.add_slot(
@@ -144,7 +144,7 @@ def add_recurring():
         return redirect(_back_to_week())
     form = RecurringForm()
     practitioner = _posted_practitioner(form)
-    shown = _as_day(form.week.data) or schedule.clinic_today()
+    shown = _as_day(form.week.data) or clinic_today()
     if form.validate():
         try:
             spans = schedule.recurring_spans(
@@ -173,7 +173,7 @@ def _slot_action(slot_id: int, change, done: str):
         abort(404)
     practitioner = practitioner_or_abort(slot.practitioner_id)
     back = _week_url(practitioner.id, _local_day(slot))
-    when = schedule.describe(slot.starts_at)
+    when = describe(slot.starts_at)
     try:
         change(slot_id, current_user)
     except ServiceError as exc:

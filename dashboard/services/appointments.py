@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, joinedload
 
 from dashboard import notify, patient_links
+from dashboard.clinic_time import clinic_today, describe, describe_time, local_to_utc
 from dashboard.extensions import db
 from dashboard.models import (
     Appointment,
@@ -177,9 +178,7 @@ def _ad_hoc_slot(
     if practitioner_id is None or day is None or start is None or end is None:
         raise ServiceError("Choose an open slot, or give the practitioner, date, start and end.")
     practitioner = slots.practitioner_for(by_user, practitioner_id)
-    span = slots.Span(slots.local_to_utc(day, start), slots.local_to_utc(day, end))
-    if span.ends_at <= span.starts_at:
-        raise ServiceError("The end time must be after the start time.")
+    span = slots.span_on(day, start, end)
     if span.starts_at <= utcnow():
         raise ServiceError("That time has already passed.")
     slots.lock_practitioner(practitioner.id)
@@ -188,8 +187,8 @@ def _ad_hoc_slot(
         db.session.rollback()
         _, slot = clash
         raise ServiceError(
-            f"{practitioner.name} already has a slot at {slots.describe(slot.starts_at)}"
-            f"–{slots.describe_time(slot.ends_at)}; book that slot or choose another time."
+            f"{practitioner.name} already has a slot at {describe(slot.starts_at)}"
+            f"–{describe_time(slot.ends_at)}; book that slot or choose another time."
         )
     slot = Slot(
         practitioner_id=practitioner.id,
@@ -206,7 +205,7 @@ def _ad_hoc_slot(
 def tell_desk_about(appointment: Appointment, booked_by: str) -> None:
     """The new-appointment notice to all staff and the owner, and the practitioner: a bell entry,
     and an email unless they turned that off (as whoever booked it may well do)."""
-    when = slots.describe(appointment.starts_at)
+    when = describe(appointment.starts_at)
     state = "requested" if appointment.status == AppointmentStatus.PENDING else "booked"
     notify.bell(
         notify.desk_and(appointment.practitioner),
@@ -593,10 +592,10 @@ def listing(
             containing(q, Patient.first_name + " " + Patient.last_name, Patient.email, Appointment.reason)
         )
     if view == "today":
-        today = slots.clinic_today()
+        today = clinic_today()
         ids = ids.where(
-            Appointment.starts_at >= slots.local_to_utc(today, time(0)),
-            Appointment.starts_at < slots.local_to_utc(today + timedelta(days=1), time(0)),
+            Appointment.starts_at >= local_to_utc(today, time(0)),
+            Appointment.starts_at < local_to_utc(today + timedelta(days=1), time(0)),
         )
         order = [Appointment.starts_at, Appointment.id]
     elif view == "upcoming":

@@ -18,11 +18,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from dashboard import notify, patient_links, queues
+from dashboard.clinic_time import clinic_today
 from dashboard.extensions import db
 from dashboard.models import OWING, Appointment, Invoice, InvoiceItem, InvoiceStatus, Patient, Payment, User
 from dashboard.models.base import utcnow
 from dashboard.services import ServiceError
-from dashboard.services import schedule as slots
 from dashboard.services.search import containing
 
 log = logging.getLogger(__name__)
@@ -123,7 +123,7 @@ def create_invoice(
             raise ServiceError("That appointment is not this patient's.")
     lines = _checked_lines(lines)
     figures = totals(lines, cents(discount))
-    today = slots.clinic_today()
+    today = clinic_today()
     due_on = due_on or today + timedelta(days=current_app.config["INVOICE_DUE_DAYS"])
     if due_on < today:
         raise ServiceError("The due date is in the past.")
@@ -299,7 +299,7 @@ def record_payment(
 
 
 def _money(value: Decimal) -> str:
-    from dashboard.templating import money
+    from dashboard.wording import money
 
     return money(value)
 
@@ -340,7 +340,7 @@ def send_payment_reminders(days: int | None = None, *, today: date | None = None
     days = days or current_app.config["PAYMENT_REMINDER_DAYS"]
     if days <= 0:
         raise ValueError("days must be positive")
-    today = today or slots.clinic_today()
+    today = today or clinic_today()
     due = db.session.execute(
         select(Invoice.id, Invoice.due_on)
         .where(Invoice.status.in_(OWING), Invoice.due_on <= today - timedelta(days=days))
@@ -412,7 +412,7 @@ def invoices(
     *, view: str = "all", patient_id: int | None = None, q: str = "", page: int = 1, per_page: int = 25
 ) -> InvoiceList:
     """One page of invoices, newest first: all, owing, overdue, paid or void; with the total owing."""
-    today = slots.clinic_today()
+    today = clinic_today()
     query = select(Invoice).join(Invoice.patient)
     if view == "owing":
         query = query.where(Invoice.status.in_(OWING))

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 
+from dashboard.clinic_time import clinic_today
 from dashboard.extensions import db
 from dashboard.models import RequestStatus, RescheduleRequest, User
 from dashboard.services import appointments, notifications
@@ -46,9 +47,9 @@ def _overdue_invoices() -> Panel:
     from sqlalchemy.orm import joinedload
 
     from dashboard.models import OWING, Invoice
-    from dashboard.services import billing, schedule
+    from dashboard.services import billing
 
-    today = schedule.clinic_today()
+    today = clinic_today()
     overdue = billing.invoices(view="overdue", per_page=1)  # the count and the total owing on them
     most_overdue = db.session.scalars(
         select(Invoice)

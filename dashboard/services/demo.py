@@ -8,6 +8,7 @@ from decimal import Decimal
 from flask import current_app
 from sqlalchemy import func, select, update
 
+from dashboard.clinic_time import clinic_today, clinic_zone, local_to_utc
 from dashboard.extensions import db
 from dashboard.models import (
     Appointment,
@@ -30,9 +31,7 @@ from dashboard.models import (
 )
 from dashboard.models.base import utcnow
 from dashboard.services import billing
-from dashboard.services.schedule import clinic_today, local_to_utc
 from dashboard.services.users import create_user
-from dashboard.templating import clinic_zone
 
 STAFF = [
     ("owner", "Aroha Ngata", Role.OWNER, None, None),

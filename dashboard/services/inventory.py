@@ -20,7 +20,7 @@ from dashboard.models import Item, Role, StockMovement, User
 from dashboard.navigation import external_url, path_for
 from dashboard.services import ServiceError
 from dashboard.services.search import containing
-from dashboard.templating import in_units, stock_left
+from dashboard.wording import in_units, stock_left
 
 log = logging.getLogger(__name__)
 

@@ -39,6 +39,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, joinedload
 
 from dashboard import notify, patient_links, queues
+from dashboard.clinic_time import clinic_today, describe
 from dashboard.extensions import db
 from dashboard.models import (
     OPEN_OFFERS,
@@ -59,7 +60,7 @@ from dashboard.models.base import utcnow
 from dashboard.navigation import path_for
 from dashboard.services import ServiceError, appointments, waitlist
 from dashboard.services import schedule as slots
-from dashboard.templating import plural
+from dashboard.wording import plural
 
 log = logging.getLogger(__name__)
 
@@ -160,7 +161,7 @@ class Interest:
 def interested(practitioner_id: int, *, now: datetime | None = None) -> list[Interest]:
     """Everyone waiting for this practitioner, once each, best reason first, in offer order (3 queries)."""
     now = now or utcnow()
-    today = slots.clinic_today()
+    today = clinic_today()
     found: list[Interest] = []
     for appointment in db.session.scalars(
         select(Appointment)
@@ -644,10 +645,10 @@ def _shown(offered: list[Slot]) -> list[_Shown]:
 
 
 def _note(practitioner, patient_id: int, offered: list[Slot], held_until=None) -> dict:
-    first = slots.describe(offered[0].starts_at)
+    first = describe(offered[0].starts_at)
     title = f"{practitioner.name} has {_times(len(offered))} for you, from {first}"
     if held_until is not None:
-        title = f"{practitioner.name} is holding {first} for you until {slots.describe(held_until)}"
+        title = f"{practitioner.name} is holding {first} for you until {describe(held_until)}"
     return {"patient_id": patient_id, "kind": "new_availability", "title": title[:200], "created_at": utcnow()}
 
 

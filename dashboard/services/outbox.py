@@ -4,12 +4,12 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 
+from dashboard.clinic_time import clinic_zone
 from dashboard.extensions import db
 from dashboard.models import EmailAttachment, EmailMessage, EmailStatus
 from dashboard.models.base import utcnow
 from dashboard.services import ServiceError
 from dashboard.services.search import containing
-from dashboard.templating import clinic_zone
 
 
 def search(

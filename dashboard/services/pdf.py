@@ -19,7 +19,7 @@ from fpdf.fonts import SubsetMap, TTFFont
 
 from dashboard.clinic_time import clinic_date, clinic_datetime
 from dashboard.models import Invoice, Payment
-from dashboard.templating import money, quantity
+from dashboard.wording import money, quantity
 
 FONTS = Path(__file__).resolve().parent.parent / "static" / "fonts"
 FONT_FILES = {"": FONTS / "DejaVuSans.ttf", "B": FONTS / "DejaVuSans-Bold.ttf"}

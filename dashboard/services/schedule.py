@@ -6,12 +6,20 @@ stored in UTC, converted day by day, so "every Tuesday at 09:00" stays at
 """
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import and_, select, update
 from sqlalchemy.orm import joinedload
 
-from dashboard.clinic_time import clinic_date, clinic_hour, clinic_zone, describe, describe_time  # noqa: F401
+from dashboard.clinic_time import (
+    SkippedTime,
+    clinic_hour,
+    clinic_today,
+    clinic_zone,
+    describe,
+    describe_time,
+    local_to_utc,
+)
 from dashboard.extensions import db
 from dashboard.models import Appointment, AppointmentStatus, Offer, Practitioner, Role, Slot, SlotStatus, User
 from dashboard.models.base import utcnow
@@ -20,22 +28,6 @@ from dashboard.services import ServiceError
 
 MAX_SLOTS_AT_ONCE = 500
 MIN_SLOT_MINUTES = 5
-
-
-def local_to_utc(day: date, at: time) -> datetime:
-    """The UTC instant of a wall-clock time on a day in the clinic's zone.
-
-    A time the clocks skip (e.g. 02:30 when they spring forward) is refused."""
-    zone = clinic_zone()
-    local = datetime.combine(day, at, tzinfo=zone)
-    instant = local.astimezone(UTC)
-    if instant.astimezone(zone).replace(tzinfo=None) != local.replace(tzinfo=None):
-        raise ServiceError(f"{clinic_hour(at)} does not exist on {clinic_date(day)}: the clocks change that night.")
-    return instant
-
-
-def clinic_today() -> date:
-    return datetime.now(clinic_zone()).date()
 
 
 # ------------------------------------------------------------------ who may manage whom
@@ -84,7 +76,7 @@ class Span:
 
 
 def add_slot(practitioner_id: int, day: date, start: time, end: time, *, by_user_id: int | None) -> Slot:
-    [slot] = add_slots(practitioner_id, [_span(day, start, end)], by_user_id=by_user_id)
+    [slot] = add_slots(practitioner_id, [span_on(day, start, end)], by_user_id=by_user_id)
     return slot
 
 
@@ -108,7 +100,7 @@ def recurring_spans(
         begin = datetime.combine(day, start)
         while begin + timedelta(minutes=minutes) <= datetime.combine(day, end):
             finish = begin + timedelta(minutes=minutes)
-            spans.append(_span(day, begin.time(), finish.time()))
+            spans.append(span_on(day, begin.time(), finish.time()))
             begin = finish
     if not spans:
         raise ServiceError(f"No {minutes}-minute slot fits between {clinic_hour(start)} and {clinic_hour(end)}.")
@@ -179,10 +171,13 @@ def first_clash(practitioner_id: int, spans: list[Span]) -> tuple[Span, Slot] | 
     return None
 
 
-def _span(day: date, start: time, end: time) -> Span:
+def span_on(day: date, start: time, end: time) -> Span:
     if end <= start:
         raise ServiceError("The end time must be after the start time.")
-    return Span(local_to_utc(day, start), local_to_utc(day, end))
+    try:
+        return Span(local_to_utc(day, start), local_to_utc(day, end))
+    except SkippedTime as skipped:
+        raise ServiceError(str(skipped)) from None
 
 
 # ------------------------------------------------------------------ blocking and removing

@@ -12,6 +12,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from dashboard.clinic_time import clinic_today
 from dashboard.extensions import db
 from dashboard.models import Patient, User, WaitlistEntry
 from dashboard.models.base import utcnow
@@ -46,7 +47,7 @@ def add(
     slots.practitioner_for(by_user, practitioner_id)
     if db.session.get(Patient, patient_id) is None:
         raise ServiceError("Choose a patient.")
-    if expires_on is not None and expires_on < slots.clinic_today():
+    if expires_on is not None and expires_on < clinic_today():
         raise ServiceError("The end date is in the past.")
     entry = WaitlistEntry(
         practitioner_id=practitioner_id,
@@ -157,9 +158,7 @@ def booked(patient_id: int, practitioner_id: int) -> None:
 def expire() -> int:
     """Entries past their end date end; returns how many."""
     ids = db.session.scalars(
-        select(WaitlistEntry.id).where(
-            WaitlistEntry.ended_at.is_(None), WaitlistEntry.expires_on < slots.clinic_today()
-        )
+        select(WaitlistEntry.id).where(WaitlistEntry.ended_at.is_(None), WaitlistEntry.expires_on < clinic_today())
     ).all()
     _end(ids, "expired")
     db.session.commit()
