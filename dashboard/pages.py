@@ -5,8 +5,14 @@ larger) are simply not there, and page numbers are clamped, so no URL a person
 can type reaches the database as something it can't take.
 """
 
-from flask import Flask, abort, request
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Flask, abort, request, url_for
+from sqlalchemy import Select
 from werkzeug.routing import IntegerConverter
+
+from dashboard.extensions import db
 
 MAX_ID = 2**31 - 1
 MAX_PAGE = 10_000
@@ -55,5 +61,50 @@ class IdConverter(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
+@dataclass
+class Page:
+    """One page of a list, the one shape every list page takes (and `_pagination.html` reads).
+
+    "Has next" comes from fetching one row more than is shown, never from a COUNT, so a
+    deep page of a large table costs what the first does."""
+
+    items: list[Any]
+    number: int
+    per_page: int
+    has_next: bool
+    totals: dict[str, Any] = field(default_factory=dict)  # what a list sums beyond its page (billing's owing)
+
+    @property
+    def has_prev(self) -> bool:
+        return self.number > 1
+
+    def __iter__(self):
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+
+def first_rows(rows: list[Any], number: int, per_page: int, **totals) -> Page:
+    """A Page from up to `per_page + 1` rows fetched for page `number`."""
+    return Page(list(rows[:per_page]), number, per_page, len(rows) > per_page, totals)
+
+
+def page_of(query: Select, number: int, per_page: int, **totals) -> Page:
+    """Page `number` (from 1) of an ordered SELECT of one entity."""
+    number = min(max(number, 1), MAX_PAGE)
+    rows = db.session.scalars(query.offset((number - 1) * per_page).limit(per_page + 1)).unique().all()
+    return first_rows(list(rows), number, per_page, **totals)
+
+
+def page_url(number: int) -> str:
+    """The link to page `number` of the list on screen, keeping every filter of its query string
+    (repeated keys too) and its path's values."""
+    args = request.args.to_dict(flat=False)
+    args["page"] = [str(number)]
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
 def init_app(app: Flask) -> None:
     app.url_map.converters["int"] = IdConverter
+    app.add_template_global(page_url)

@@ -9,7 +9,7 @@ change wait that long and are withdrawn if the change is undone meanwhile.
 """
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from flask import current_app
@@ -36,6 +36,7 @@ from dashboard.models.base import utcnow
 from dashboard.models.schedule import ACTIVE
 from dashboard.navigation import external_url, path_for
 from dashboard.notify import kinds
+from dashboard.pages import MAX_PAGE, Page, first_rows
 from dashboard.services import ServiceError
 from dashboard.services import schedule as slots
 from dashboard.services.search import containing
@@ -544,19 +545,6 @@ def reject_reschedule(request_id: int, reason: str, by_user: User) -> Reschedule
 LISTS = ("today", "upcoming", "past", "all")
 
 
-@dataclass
-class Listing:
-    items: list[Appointment]
-    page: int
-    per_page: int
-    has_next: bool
-    filters: dict = field(default_factory=dict)
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-
 def listing(
     user: User,
     *,
@@ -567,7 +555,7 @@ def listing(
     q: str = "",
     page: int = 1,
     per_page: int = 25,
-) -> Listing:
+) -> Page:
     """One page of appointments in one query, whatever the page or the table's size.
 
     The page's ids are chosen by a subquery over appointments alone (their
@@ -606,7 +594,7 @@ def listing(
         order = [Appointment.starts_at.desc(), Appointment.id.desc()]
     else:
         order = [Appointment.starts_at.desc(), Appointment.id.desc()]
-    page = max(page, 1)
+    page = min(max(page, 1), MAX_PAGE)
     chosen = ids.order_by(*order).offset((page - 1) * per_page).limit(per_page + 1).subquery()
     query = (
         select(Appointment)
@@ -617,4 +605,4 @@ def listing(
         .order_by(*order)
     )
     rows = list(db.session.scalars(query))
-    return Listing(rows[:per_page], page, per_page, len(rows) > per_page)
+    return first_rows(rows, page, per_page)

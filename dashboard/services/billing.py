@@ -22,6 +22,7 @@ from dashboard.clinic_time import clinic_today
 from dashboard.extensions import db
 from dashboard.models import OWING, Appointment, Invoice, InvoiceItem, InvoiceStatus, Patient, Payment, User
 from dashboard.models.base import utcnow
+from dashboard.pages import Page, page_of
 from dashboard.services import ServiceError
 from dashboard.services.search import containing
 
@@ -399,18 +400,9 @@ def write_payment_reminders(invoice_ids: list[int], days: int, today: date) -> i
 # ------------------------------------------------------------------ lists
 
 
-@dataclass
-class InvoiceList:
-    items: list[Invoice]
-    page: int
-    has_next: bool
-    owing: Decimal  # across every matching invoice, not only this page
-    overdue_count: int
-
-
 def invoices(
     *, view: str = "all", patient_id: int | None = None, q: str = "", page: int = 1, per_page: int = 25
-) -> InvoiceList:
+) -> Page:
     """One page of invoices, newest first: all, owing, overdue, paid or void; with the total owing."""
     today = clinic_today()
     query = select(Invoice).join(Invoice.patient)
@@ -431,13 +423,11 @@ def invoices(
         )
     )
     overdue = db.session.scalar(select(func.count()).where(filtered.c.status.in_(OWING), filtered.c.due_on < today))
-    page = max(page, 1)
-    rows = list(
-        db.session.scalars(
-            query.options(joinedload(Invoice.patient))
-            .order_by(Invoice.issued_on.desc(), Invoice.id.desc())
-            .offset((page - 1) * per_page)
-            .limit(per_page + 1)
-        )
+    # owing and overdue_count: across every matching invoice, not only this page
+    return page_of(
+        query.options(joinedload(Invoice.patient)).order_by(Invoice.issued_on.desc(), Invoice.id.desc()),
+        page,
+        per_page,
+        owing=Decimal(owing or 0),
+        overdue_count=overdue or 0,
     )
-    return InvoiceList(rows[:per_page], page, len(rows) > per_page, Decimal(owing or 0), overdue or 0)

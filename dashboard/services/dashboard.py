@@ -62,7 +62,7 @@ def _overdue_invoices() -> Panel:
     return Panel(
         "Overdue invoices",
         "main/panels/overdue_invoices.html",
-        {"count": overdue.overdue_count, "owing": overdue.owing, "invoices": rows},
+        {"count": overdue.totals["overdue_count"], "owing": overdue.totals["owing"], "invoices": rows},
     )
 
 

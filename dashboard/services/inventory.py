@@ -18,6 +18,7 @@ from dashboard import notify
 from dashboard.extensions import db
 from dashboard.models import Item, Role, StockMovement, User
 from dashboard.navigation import external_url, path_for
+from dashboard.pages import Page, page_of
 from dashboard.services import ServiceError
 from dashboard.services.search import containing
 from dashboard.wording import in_units, stock_left
@@ -176,13 +177,13 @@ def set_keeper(user_id: int, keeper: bool) -> User:
     return user
 
 
-def items(*, q: str = "", low_only: bool = False, page: int = 1, per_page: int = 50):
+def items(*, q: str = "", low_only: bool = False, page: int = 1, per_page: int = 50) -> Page:
     query = select(Item).where(Item.active.is_(True)).order_by(Item.name, Item.id)
     if (q or "").strip():
         query = query.where(containing(q, Item.name, Item.sku, Item.supplier))
     if low_only:
         query = query.where(Item.quantity <= Item.minimum_level)
-    return db.paginate(query, page=max(page, 1), per_page=per_page, error_out=False)
+    return page_of(query, page, per_page)
 
 
 def low_items(limit: int = 20) -> list[Item]:

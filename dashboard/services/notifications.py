@@ -9,6 +9,7 @@ from sqlalchemy import func, select, update
 from dashboard.extensions import db
 from dashboard.models import Notification
 from dashboard.models.base import utcnow
+from dashboard.pages import Page, page_of
 
 DROPDOWN_SIZE = 10
 
@@ -33,13 +34,13 @@ def latest(user_id: int, limit: int = DROPDOWN_SIZE) -> list[Notification]:
     )
 
 
-def page_for(user_id: int, page: int, per_page: int = 25):
+def page_for(user_id: int, page: int, per_page: int = 25) -> Page:
     query = (
         select(Notification)
         .where(Notification.user_id == user_id)
         .order_by(Notification.created_at.desc(), Notification.id.desc())
     )
-    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+    return page_of(query, page, per_page)
 
 
 def mark_read(user_id: int, notification_id: int) -> Notification | None:

@@ -8,6 +8,7 @@ from dashboard.clinic_time import clinic_zone
 from dashboard.extensions import db
 from dashboard.models import EmailAttachment, EmailMessage, EmailStatus
 from dashboard.models.base import utcnow
+from dashboard.pages import Page, page_of
 from dashboard.services import ServiceError
 from dashboard.services.search import containing
 
@@ -21,7 +22,7 @@ def search(
     created_to: date | None = None,
     page: int = 1,
     per_page: int = 50,
-):
+) -> Page:
     query = select(EmailMessage).order_by(EmailMessage.created_at.desc(), EmailMessage.id.desc())
     if status:
         query = query.where(EmailMessage.status == status)
@@ -33,7 +34,7 @@ def search(
         query = query.where(EmailMessage.created_at >= _clinic_midnight(created_from))
     if created_to:
         query = query.where(EmailMessage.created_at < _clinic_midnight(created_to + timedelta(days=1)))
-    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+    return page_of(query, page, per_page)
 
 
 def _clinic_midnight(day: date) -> datetime:

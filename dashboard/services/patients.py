@@ -9,6 +9,7 @@ from dashboard.extensions import db
 from dashboard.models import EmailMessage, EmailStatus, Patient
 from dashboard.notify import recipients
 from dashboard.notify.delivery import GAVE_UP
+from dashboard.pages import Page, page_of
 from dashboard.services import ServiceError
 from dashboard.services.search import containing
 
@@ -33,9 +34,9 @@ def _search_query(q: str):
     return query
 
 
-def search(q: str = "", *, page: int = 1, per_page: int = 25):
+def search(q: str = "", *, page: int = 1, per_page: int = 25) -> Page:
     """One page of patients whose name, email or phone contains `q` (all of them without it)."""
-    return db.paginate(_search_query(q), page=max(page, 1), per_page=per_page, error_out=False)
+    return page_of(_search_query(q), page, per_page)
 
 
 def matches(q: str, *, limit: int = 20) -> list[Patient]:
