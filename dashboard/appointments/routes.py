@@ -15,7 +15,7 @@ from dashboard.appointments.forms import (
 )
 from dashboard.clinic_time import describe
 from dashboard.extensions import db
-from dashboard.forms import ActionForm
+from dashboard.forms import ActionForm, first_error
 from dashboard.models import AppointmentStatus, Patient, RequestStatus, RescheduleRequest, Slot, SlotStatus
 from dashboard.models.base import utcnow
 from dashboard.pages import id_or_404, int_or_none, page_number, search_term
@@ -50,13 +50,6 @@ def _attempt(action, *args, **kwargs):
         abort(403)
     except ServiceError as exc:
         return None, str(exc)
-
-
-def _first_error(form) -> str:
-    for errors in form.errors.values():
-        if errors:
-            return errors[0]
-    return "Please check the form and try again."
 
 
 def _is_desk() -> bool:
@@ -155,7 +148,7 @@ def confirm(appointment_id: int):
     id_or_404(appointment_id)
     form = ActionForm()
     if not form.validate_on_submit():
-        flash(_first_error(form), "danger")
+        flash(first_error(form), "danger")
     else:
         appointment, error = _attempt(appointments.confirm, appointment_id, current_user)
         if error:
@@ -171,7 +164,7 @@ def cancel(appointment_id: int):
     id_or_404(appointment_id)
     form = CancelForm()
     if not form.validate_on_submit():
-        flash(_first_error(form), "danger")
+        flash(first_error(form), "danger")
     else:
         appointment, error = _attempt(
             appointments.cancel, appointment_id, by_user=current_user, reason=form.reason.data
@@ -189,7 +182,7 @@ def outcome(appointment_id: int):
     id_or_404(appointment_id)
     form = OutcomeForm()
     if not form.validate_on_submit():
-        flash(_first_error(form), "danger")
+        flash(first_error(form), "danger")
     else:
         appointment, error = _attempt(appointments.record_outcome, appointment_id, form.outcome.data, current_user)
         if error:
@@ -205,7 +198,7 @@ def request_reschedule(appointment_id: int):
     id_or_404(appointment_id)
     form = RescheduleRequestForm()
     if not form.validate_on_submit():
-        flash(_first_error(form), "danger")
+        flash(first_error(form), "danger")
     else:
         _, error = _attempt(appointments.request_reschedule, appointment_id, note=form.note.data, by_user=current_user)
         if error:
@@ -223,7 +216,7 @@ def earlier(appointment_id: int):
     form = ActionForm()
     wants = request.form.get("wants", "")
     if not form.validate_on_submit():
-        flash(_first_error(form), "danger")
+        flash(first_error(form), "danger")
     elif wants not in ("1", "0"):
         flash("Say whether the patient would like an earlier time.", "danger")
     else:
@@ -287,7 +280,7 @@ def new():
                 )
             return redirect(url_for("appointments.detail", appointment_id=appointment.id))
     elif form.is_submitted():
-        flash(_first_error(form), "danger")
+        flash(first_error(form), "danger")
 
     chosen = db.session.get(Patient, form.patient_id.data) if int_or_none(form.patient_id.data) else None
     matches = patient_service.matches(q) if q else []
@@ -358,7 +351,7 @@ def approve(request_id: int):
     form = ApproveForm()
     form.new_slot_id.choices = []
     if not form.validate_on_submit():
-        flash(_first_error(form), "danger")
+        flash(first_error(form), "danger")
         return redirect(url_for("appointments.requests"))
     appointment, error = _attempt(appointments.approve_reschedule, request_id, form.new_slot_id.data, current_user)
     if error:
@@ -377,7 +370,7 @@ def reject(request_id: int):
     _request_or_404(request_id)
     form = RejectForm()
     if not form.validate_on_submit():
-        flash(_first_error(form), "danger")
+        flash(first_error(form), "danger")
         return redirect(url_for("appointments.requests"))
     req, error = _attempt(appointments.reject_reschedule, request_id, form.reason.data, current_user)
     if error:

@@ -2,7 +2,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from dashboard.extensions import db
-from dashboard.forms import ActionForm
+from dashboard.forms import ActionForm, first_error
 from dashboard.models import Patient, Practitioner, WaitlistEntry
 from dashboard.pages import SEARCH_LENGTH, int_or_none, search_term
 from dashboard.security import DESK, EVERYONE, practitioner_or_abort, roles_required
@@ -37,13 +37,6 @@ def _entry_or_abort(entry_id: int) -> WaitlistEntry:
 
 def _list_url(practitioner_id: int) -> str:
     return url_for("waitlist.index", practitioner=practitioner_id)
-
-
-def _first_error(form) -> str:
-    for errors in form.errors.values():
-        if errors:
-            return errors[0]
-    return "Please check the form and try again."
 
 
 def _render(practitioner: Practitioner, form: AddForm, q: str, status: int = 200):
@@ -114,7 +107,7 @@ def add():
             flash(f"Added {entry.patient.name} to {practitioner.name}'s waiting list.", "success")
             return redirect(_list_url(practitioner.id))
     else:
-        flash(_first_error(form), "danger")
+        flash(first_error(form), "danger")
     return _render(practitioner, form, q, status=400)
 
 
@@ -123,7 +116,7 @@ def _entry_action(entry_id: int, form, change, done: str):
     entry = _entry_or_abort(entry_id)
     back = _list_url(entry.practitioner_id)
     if not form.validate_on_submit():
-        flash(_first_error(form), "danger")
+        flash(first_error(form), "danger")
         return redirect(back)
     name = entry.patient.name
     # End entries past their end date first: the service's move() can't find an entry that
