@@ -5,7 +5,7 @@ from sqlalchemy import select, text
 from dashboard import queues
 from dashboard.extensions import db
 from dashboard.models import Practitioner, Role
-from dashboard.services import dashboard as day
+from dashboard.services import home as day
 
 bp = Blueprint("main", __name__)
 
@@ -20,7 +20,7 @@ def index():
 @bp.route("/home")
 @login_required
 def home():
-    """Each role's day. Later features add their panels to `services.dashboard`."""
+    """Each role's day. Later features add their panels to `services.home`."""
     if current_user.role == Role.PRACTITIONER:
         profile = db.session.scalar(select(Practitioner).where(Practitioner.user_id == current_user.id))
         return render_template(

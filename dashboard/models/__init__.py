@@ -1,31 +1,19 @@
 """Tables, one module per domain. Importing this package registers them all."""
 
+from dashboard.models.appointment import ACTIVE, Appointment, AppointmentStatus, RequestStatus, RescheduleRequest
 from dashboard.models.billing import OWING, Invoice, InvoiceItem, InvoiceStatus, Payment
 from dashboard.models.inventory import Item, StockMovement
 from dashboard.models.notification import Notification
-from dashboard.models.offers import (
-    OPEN_OFFERS,
-    InterestReason,
-    Offer,
-    OfferStatus,
-    PatientEmailPreference,
-    PatientMessage,
-    WaitlistEntry,
-)
+from dashboard.models.offer import OPEN_OFFERS, InterestReason, Offer, OfferStatus
 from dashboard.models.outbox import EmailAttachment, EmailMessage, EmailStatus, NotificationPreference
-from dashboard.models.patient import Patient
+from dashboard.models.patient import Patient, PatientEmailPreference, PatientMessage
 from dashboard.models.practitioner import Practitioner
-from dashboard.models.schedule import (
-    Appointment,
-    AppointmentStatus,
-    RequestStatus,
-    RescheduleRequest,
-    Slot,
-    SlotStatus,
-)
+from dashboard.models.slot import Slot, SlotStatus
 from dashboard.models.user import Role, User
+from dashboard.models.waitlist import WaitlistEntry
 
 __all__ = [
+    "ACTIVE",
     "OWING",
     "Invoice",
     "InvoiceItem",

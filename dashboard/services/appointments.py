@@ -21,6 +21,7 @@ from dashboard import notify, patient_links
 from dashboard.clinic_time import clinic_today, describe, describe_time, local_to_utc
 from dashboard.extensions import db
 from dashboard.models import (
+    ACTIVE,
     Appointment,
     AppointmentStatus,
     Patient,
@@ -33,7 +34,6 @@ from dashboard.models import (
     User,
 )
 from dashboard.models.base import utcnow
-from dashboard.models.schedule import ACTIVE
 from dashboard.navigation import external_url, path_for
 from dashboard.notify import kinds
 from dashboard.pages import MAX_PAGE, Page, first_rows

@@ -17,6 +17,7 @@ from sqlalchemy.orm import joinedload
 from dashboard import notify
 from dashboard.extensions import db
 from dashboard.models import (
+    ACTIVE,
     OPEN_OFFERS,
     Appointment,
     AppointmentStatus,
@@ -32,7 +33,6 @@ from dashboard.models import (
     SlotStatus,
 )
 from dashboard.models.base import utcnow
-from dashboard.models.schedule import ACTIVE
 from dashboard.navigation import path_for
 from dashboard.notify.kinds import KINDS, Kind
 from dashboard.services import ServiceError, appointments, waitlist

@@ -21,9 +21,8 @@ from dashboard.clinic_time import (
     local_to_utc,
 )
 from dashboard.extensions import db
-from dashboard.models import Appointment, AppointmentStatus, Offer, Practitioner, Role, Slot, SlotStatus, User
+from dashboard.models import ACTIVE, Appointment, AppointmentStatus, Offer, Practitioner, Role, Slot, SlotStatus, User
 from dashboard.models.base import utcnow
-from dashboard.models.schedule import ACTIVE
 from dashboard.services import ServiceError
 
 MAX_SLOTS_AT_ONCE = 500

@@ -1,10 +1,7 @@
-"""Practitioners' time: slots of availability, the appointments booked into
-them, and patients' requests to move an appointment.
+"""Appointments booked into slots, and patients' requests to move one.
 
-Every time is stored in UTC; pages and emails show it in the clinic's zone.
-A slot is booked by one conditional UPDATE (open → booked), so two people
-racing for it get one appointment between them; a partial unique index on
-appointments.slot_id backs that up for the appointments that hold a slot.
+A partial unique index on appointments.slot_id backs up the slot's conditional
+UPDATE for the appointments that hold a slot (pending and confirmed: ACTIVE).
 """
 
 from datetime import datetime
@@ -17,13 +14,8 @@ from dashboard.extensions import db
 from dashboard.models.base import UTCDateTime, utcnow
 from dashboard.models.patient import Patient
 from dashboard.models.practitioner import Practitioner
+from dashboard.models.slot import Slot
 from dashboard.models.user import User
-
-
-class SlotStatus(StrEnum):
-    OPEN = "open"
-    BOOKED = "booked"
-    BLOCKED = "blocked"
 
 
 class AppointmentStatus(StrEnum):
@@ -48,38 +40,6 @@ class RequestStatus(StrEnum):
     APPROVED = "approved"
     REJECTED = "rejected"
     EXPIRED = "expired"
-
-
-class Slot(db.Model):
-    __tablename__ = "slots"
-    __table_args__ = (
-        CheckConstraint("status IN ('open', 'booked', 'blocked')", name="status_known"),
-        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
-        Index("ix_slots_practitioner_starts", "practitioner_id", "starts_at"),
-        Index("ix_slots_status_starts", "status", "starts_at"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    practitioner_id: Mapped[int] = mapped_column(ForeignKey("practitioners.id"))
-    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    status: Mapped[str] = mapped_column(String(10), default=SlotStatus.OPEN)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    # When it last became open (added, freed by a cancellation, unblocked): each opening
-    # is offered anew. `offered_at` NULL on an open slot means that offer run is still
-    # owed, which the cron catches up on.
-    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=utcnow)
-    offered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-
-    practitioner: Mapped[Practitioner] = relationship()
-
-    @property
-    def minutes(self) -> int:
-        return int((self.ends_at - self.starts_at).total_seconds() // 60)
-
-    def __repr__(self) -> str:
-        return f"<Slot {self.id} {self.starts_at:%Y-%m-%d %H:%M}Z {self.status}>"
 
 
 class Appointment(db.Model):

@@ -1,5 +1,4 @@
-"""Who is waiting for a practitioner's time, what they were offered, and what
-patients read on their own page.
+"""What patients waiting for a practitioner's time were offered.
 
 An `Offer` is one slot put to one patient: the record of who was offered
 which slot, when, in what order, and how it ended. With the clinic's
@@ -8,52 +7,16 @@ which slot, when, in what order, and how it ended. With the clinic's
 front and each slot is held for one patient at a time.
 """
 
-from datetime import date, datetime
+from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dashboard.extensions import db
 from dashboard.models.base import UTCDateTime, utcnow
 from dashboard.models.patient import Patient
-from dashboard.models.practitioner import Practitioner
-from dashboard.models.schedule import Slot
-
-
-class WaitlistEntry(db.Model):
-    __tablename__ = "waitlist_entries"
-    __table_args__ = (
-        CheckConstraint("end_reason IN ('booked', 'expired', 'removed')", name="end_reason_known"),
-        Index("ix_waitlist_entries_practitioner_open", "practitioner_id", "ended_at", "position"),
-        # One open entry per patient per practitioner.
-        Index(
-            "uq_waitlist_entries_open",
-            "practitioner_id",
-            "patient_id",
-            unique=True,
-            sqlite_where=text("ended_at IS NULL"),
-            postgresql_where=text("ended_at IS NULL"),
-        ),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    practitioner_id: Mapped[int] = mapped_column(ForeignKey("practitioners.id"))
-    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
-    urgent: Mapped[bool] = mapped_column(default=False)
-    preferences: Mapped[str] = mapped_column(String(200), default="")  # e.g. "Mornings, not Fridays"
-    position: Mapped[int] = mapped_column(default=0)  # the desk's order within urgent / not urgent
-    expires_on: Mapped[date | None] = mapped_column(Date)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    end_reason: Mapped[str | None] = mapped_column(String(10))
-
-    patient: Mapped[Patient] = relationship()
-    practitioner: Mapped[Practitioner] = relationship()
-
-    def __repr__(self) -> str:
-        return f"<WaitlistEntry {self.id} patient {self.patient_id} for {self.practitioner_id}>"
+from dashboard.models.slot import Slot
 
 
 class OfferStatus(StrEnum):
@@ -127,29 +90,3 @@ class Offer(db.Model):
 
     def __repr__(self) -> str:
         return f"<Offer {self.id} slot {self.slot_id} to {self.patient_id} {self.status}>"
-
-
-class PatientMessage(db.Model):
-    """What a patient sees on their own page: offers and news about their appointments."""
-
-    __tablename__ = "patient_messages"
-    __table_args__ = (Index("ix_patient_messages_patient_created", "patient_id", "created_at"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"))
-    kind: Mapped[str] = mapped_column(String(40))
-    title: Mapped[str] = mapped_column(String(200))
-    body: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-
-
-class PatientEmailPreference(db.Model):
-    """A patient's choice about one optional kind of email (offers, reminders...); no row: they get it."""
-
-    __tablename__ = "patient_email_preferences"
-
-    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), primary_key=True)
-    kind: Mapped[str] = mapped_column(String(40), primary_key=True)
-    email: Mapped[bool] = mapped_column(default=True)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
