@@ -8,6 +8,8 @@ when their module is imported; the application factory imports them all.
     slots_opened.send(practitioner_id, slot_ids=[...])   new or unblocked slots
     slot_freed.send(practitioner_id, slot_id=...)        a booked slot opened again
                                                           (a cancellation or a move)
+    slots_closed.send(practitioner_id, slot_ids=[...])   slots blocked or removed: what was
+                                                          offered of them is withdrawn
 
 Receivers run in the sender's transaction and must not commit it.
 """
@@ -18,3 +20,4 @@ _signals = Namespace()
 
 slots_opened = _signals.signal("slots-opened", doc="Slots a practitioner just opened (sender: practitioner id).")
 slot_freed = _signals.signal("slot-freed", doc="A booked slot opened again (sender: practitioner id).")
+slots_closed = _signals.signal("slots-closed", doc="Slots blocked or removed (sender: practitioner id).")
