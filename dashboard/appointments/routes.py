@@ -16,7 +16,7 @@ from dashboard.appointments.forms import (
 from dashboard.clinic_time import describe
 from dashboard.extensions import db
 from dashboard.forms import ActionForm, first_error
-from dashboard.models import AppointmentStatus, Patient, RequestStatus, RescheduleRequest, Slot, SlotStatus
+from dashboard.models import AppointmentStatus, RequestStatus, RescheduleRequest, Slot, SlotStatus
 from dashboard.models.base import utcnow
 from dashboard.pages import id_or_404, int_or_none, page_number, search_term
 from dashboard.security import DESK, EVERYONE, roles_required
@@ -282,10 +282,7 @@ def new():
     elif form.is_submitted():
         flash(first_error(form), "danger")
 
-    chosen = db.session.get(Patient, form.patient_id.data) if int_or_none(form.patient_id.data) else None
-    matches = patient_service.matches(q) if q else []
-    if chosen is not None and all(p.id != chosen.id for p in matches):
-        matches.insert(0, chosen)
+    choice = patient_service.chooser(q, int_or_none(form.patient_id.data))
     status = 400 if form.is_submitted() else 200
     return render_template(
         "appointments/new.html",
@@ -293,11 +290,9 @@ def new():
         slot=slot,
         slot_missing=slot is None and "slot" in request.args,
         slot_is_open=slot is not None and slot.status == SlotStatus.OPEN and slot.starts_at > utcnow(),
-        q=q,
-        matches=matches,
-        chosen=chosen,
         alternatives=alternatives,
         can_add_patients=_is_desk(),
+        **choice.context(),
     ), status
 
 

@@ -102,20 +102,14 @@ def new():
     elif form.is_submitted():
         flash(form.first_error(), "danger")
 
-    patient_id = int_or_none(form.patient_id.data)
-    chosen = db.session.get(Patient, patient_id) if patient_id else None
-    matches = patient_service.matches(q) if q else []
-    if chosen is not None and all(p.id != chosen.id for p in matches):
-        matches.insert(0, chosen)
+    choice = patient_service.chooser(q, int_or_none(form.patient_id.data))
     appointment_id = int_or_none(form.appointment_id.data)
     appointment = db.session.get(Appointment, appointment_id) if appointment_id else None
     status = 400 if form.is_submitted() else 200
     return render_template(
         "billing/new.html",
         form=form,
-        q=q,
-        matches=matches,
-        chosen=chosen,
+        **choice.context(),
         appointment=appointment,
         tax_rate=billing.tax_rate(),
         tax_label=current_app.config["CLINIC_TAX_LABEL"],

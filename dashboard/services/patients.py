@@ -46,6 +46,28 @@ def matches(q: str, *, limit: int = 20) -> list[Patient]:
     return list(db.session.scalars(_search_query(q).limit(limit)))
 
 
+@dataclass
+class Chooser:
+    """What a form's patient chooser shows: the search typed, the patient already chosen
+    (kept at the top of the matches), and the patients matching the search."""
+
+    q: str
+    chosen: Patient | None
+    matches: list[Patient]
+
+    def context(self) -> dict:
+        return {"q": self.q, "chosen": self.chosen, "matches": self.matches}
+
+
+def chooser(q: str, chosen_id: int | None, *, limit: int = 20) -> Chooser:
+    """The chooser the booking, invoice and waiting-list forms share."""
+    chosen = db.session.get(Patient, chosen_id) if chosen_id else None
+    found = matches(q, limit=limit) if q else []
+    if chosen is not None and all(p.id != chosen.id for p in found):
+        found.insert(0, chosen)
+    return Chooser(q, chosen, found)
+
+
 def get(patient_id: int) -> Patient:
     patient = db.session.get(Patient, patient_id)
     if patient is None:

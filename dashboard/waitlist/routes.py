@@ -3,7 +3,7 @@ from flask_login import current_user
 
 from dashboard.extensions import db
 from dashboard.forms import ActionForm, first_error
-from dashboard.models import Patient, Practitioner, WaitlistEntry
+from dashboard.models import Practitioner, WaitlistEntry
 from dashboard.pages import SEARCH_LENGTH, int_or_none, search_term
 from dashboard.security import DESK, EVERYONE, practitioner_or_abort, roles_required
 from dashboard.services import ServiceError, offers, schedule, waitlist
@@ -40,10 +40,7 @@ def _list_url(practitioner_id: int) -> str:
 
 
 def _render(practitioner: Practitioner, form: AddForm, q: str, status: int = 200):
-    chosen = db.session.get(Patient, form.patient_id.data) if int_or_none(form.patient_id.data) else None
-    matches = patient_service.matches(q) if q else []
-    if chosen is not None and all(p.id != chosen.id for p in matches):
-        matches.insert(0, chosen)
+    choice = patient_service.chooser(q, int_or_none(form.patient_id.data))
     mode = offers.mode()
     return render_template(
         "waitlist/index.html",
@@ -55,9 +52,7 @@ def _render(practitioner: Practitioner, form: AddForm, q: str, status: int = 200
         mode=mode,
         mode_label=MODE_LABELS.get(mode, mode),
         form=form,
-        q=q,
-        matches=matches,
-        chosen=chosen,
+        **choice.context(),
         move_form=MoveForm(formdata=None),
         urgent_form=UrgentForm(formdata=None),
         action_form=ActionForm(formdata=None),
