@@ -68,9 +68,5 @@ class User(UserMixin, db.Model):
     def has_role(self, *roles: Role | str) -> bool:
         return self.role in {str(r) for r in roles}
 
-    @property
-    def is_owner(self) -> bool:
-        return self.role == Role.OWNER
-
     def __repr__(self) -> str:
         return f"<User {self.username} ({self.role})>"
