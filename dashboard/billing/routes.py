@@ -11,7 +11,7 @@ from dashboard.extensions import db
 from dashboard.models import OWING, Appointment, Invoice, InvoiceStatus, Patient, Payment
 from dashboard.pages import found_or_404, id_or_404, int_or_none, page_number, search_term
 from dashboard.security import DESK, roles_required
-from dashboard.services import ServiceError, billing
+from dashboard.services import ServiceError, billing, pdf
 from dashboard.services import patients as patient_service
 from dashboard.services.billing import Line
 from dashboard.wording import money
@@ -225,16 +225,12 @@ def void(invoice_id: int):
 @bp.route("/<int:invoice_id>/invoice.pdf")
 @roles_required(*DESK)
 def invoice_pdf(invoice_id: int):
-    from dashboard.services.pdf import invoice_pdf as render
-
     invoice = found_or_404(billing.get, invoice_id)
-    return _pdf(render(invoice), f"invoice-{invoice.number}.pdf")
+    return _pdf(pdf.invoice_pdf(invoice), f"invoice-{invoice.number}.pdf")
 
 
 @bp.route("/payments/<int:payment_id>/receipt.pdf")
 @roles_required(*DESK)
 def receipt_pdf(payment_id: int):
-    from dashboard.services.pdf import receipt_pdf as render
-
     payment = db.get_or_404(Payment, id_or_404(payment_id))
-    return _pdf(render(payment), f"receipt-{payment.receipt_number}.pdf")
+    return _pdf(pdf.receipt_pdf(payment), f"receipt-{payment.receipt_number}.pdf")
