@@ -88,7 +88,6 @@ def new():
                 notes=form.notes.data or "",
             )
         except ServiceError as exc:
-            db.session.rollback()
             flash(str(exc), "danger")
         else:
             patient = invoice.patient
@@ -168,7 +167,6 @@ def pay(invoice_id: int):
     except LookupError:
         abort(404)
     except ServiceError as exc:
-        db.session.rollback()
         message = str(exc)
         form.amount.errors = [*form.amount.errors, message]
         flash(message, "danger")

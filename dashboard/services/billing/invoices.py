@@ -20,7 +20,7 @@ from dashboard.clinic_time import clinic_today
 from dashboard.extensions import db
 from dashboard.models import Appointment, Invoice, InvoiceItem, InvoiceStatus, Patient, User
 from dashboard.models.base import utcnow
-from dashboard.services import ServiceError
+from dashboard.services import ServiceError, unit_of_work
 from dashboard.services.pdf import invoice_pdf
 
 log = logging.getLogger(__name__)
@@ -95,6 +95,7 @@ def _checked_lines(lines: list[Line]) -> list[Line]:
     return kept
 
 
+@unit_of_work()
 def create_invoice(
     *,
     patient_id: int,
@@ -154,7 +155,6 @@ def create_invoice(
         patient_id=patient.id,
         attachments=[notify.Attachment(f"invoice-{invoice.number}.pdf", "application/pdf", invoice_pdf(invoice))],
     )
-    db.session.commit()
     log.info("invoice %s for patient %s: %s", invoice.number, patient.id, invoice.total)
     return invoice
 
@@ -193,6 +193,7 @@ def get(invoice_id: int) -> Invoice:
     return invoice
 
 
+@unit_of_work()
 def void(invoice_id: int, reason: str, *, by_user: User) -> Invoice:
     reason = (reason or "").strip()
     if not reason:
@@ -208,9 +209,8 @@ def void(invoice_id: int, reason: str, *, by_user: User) -> Invoice:
         .values(status=InvoiceStatus.VOID, voided_at=utcnow(), void_reason=reason)
         .execution_options(synchronize_session=False)
     ).rowcount
-    db.session.commit()
     db.session.refresh(invoice)
-    if not changed:
+    if not changed:  # nothing was written: the refusal rolls back an empty unit
         if invoice.status == InvoiceStatus.VOID:
             raise ServiceError("That invoice is already void.")
         raise ServiceError("An invoice with payments against it can't be voided.")

@@ -14,7 +14,7 @@ from dashboard import notify
 from dashboard.extensions import db
 from dashboard.models import OWING, Invoice, InvoiceStatus, Payment, User
 from dashboard.models.base import utcnow
-from dashboard.services import ServiceError
+from dashboard.services import ServiceError, unit_of_work
 from dashboard.services.billing.invoices import cents, email_context, get
 from dashboard.services.pdf import receipt_pdf
 from dashboard.wording import money
@@ -22,6 +22,7 @@ from dashboard.wording import money
 METHODS = ["Card", "Cash", "Bank transfer", "Insurance", "Other"]
 
 
+@unit_of_work()
 def record_payment(
     invoice_id: int,
     *,
@@ -56,8 +57,7 @@ def record_payment(
         )
         .execution_options(synchronize_session=False)
     ).rowcount
-    if not changed:
-        db.session.rollback()
+    if not changed:  # nothing was written; the refusal below rolls the unit back
         db.session.refresh(invoice)
         if invoice.status == InvoiceStatus.VOID:
             raise ServiceError("That invoice is void; nothing is owed on it.")
@@ -86,5 +86,4 @@ def record_payment(
             notify.Attachment(f"receipt-{payment.receipt_number}.pdf", "application/pdf", receipt_pdf(payment))
         ],
     )
-    db.session.commit()
     return payment

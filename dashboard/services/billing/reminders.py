@@ -12,6 +12,7 @@ from dashboard import notify, patient_links, queues
 from dashboard.clinic_time import clinic_today
 from dashboard.extensions import db
 from dashboard.models import OWING, Invoice
+from dashboard.services import unit_of_work
 from dashboard.services.billing.invoices import email_context
 
 log = logging.getLogger(__name__)
@@ -35,18 +36,21 @@ def send_payment_reminders(days: int | None = None, *, today: date | None = None
     The scan reads ids and dates only and checks the keys first, so a run that finds
     everything reminded costs a few queries. Up to REMINDER_BATCH reminders are written
     here; a larger run is split into jobs of that size, which the workers render side by
-    side (if Redis is down, they are written here instead)."""
+    side (if Redis is down, they are written here instead). The scan is one unit of work
+    (it only reads) and each batch written here is its own, so a batch that fails keeps
+    the ones written before it."""
     days = days or current_app.config["PAYMENT_REMINDER_DAYS"]
     if days <= 0:
         raise ValueError("days must be positive")
     today = today or clinic_today()
-    due = db.session.execute(
-        select(Invoice.id, Invoice.due_on)
-        .where(Invoice.status.in_(OWING), Invoice.due_on <= today - timedelta(days=days))
-        .order_by(Invoice.due_on, Invoice.id)
-    ).all()
-    keys = {invoice_id: _reminder_key(invoice_id, due_on, days, today) for invoice_id, due_on in due}
-    used = notify.used_keys(list(keys.values()))
+    with unit_of_work():
+        due = db.session.execute(
+            select(Invoice.id, Invoice.due_on)
+            .where(Invoice.status.in_(OWING), Invoice.due_on <= today - timedelta(days=days))
+            .order_by(Invoice.due_on, Invoice.id)
+        ).all()
+        keys = {invoice_id: _reminder_key(invoice_id, due_on, days, today) for invoice_id, due_on in due}
+        used = notify.used_keys(list(keys.values()))
     todo = [invoice_id for invoice_id, key in keys.items() if key not in used]
     run = ReminderRun(due=len(due), written=0, queued=0, already=len(due) - len(todo))
     if len(todo) <= REMINDER_BATCH:
@@ -58,7 +62,6 @@ def send_payment_reminders(days: int | None = None, *, today: date | None = None
                 run.queued += len(chunk)
             else:
                 run.written += write_payment_reminders(chunk, days, today)
-    db.session.commit()
     log.info("payment reminders (%s days): %s", days, run)
     return run
 
@@ -67,6 +70,7 @@ def _reminder_key(invoice_id: int, due_on: date, days: int, today: date) -> str:
     return f"invoice:{invoice_id}:overdue:{days}d:{(today - due_on).days // days}"
 
 
+@unit_of_work()
 def write_payment_reminders(invoice_ids: list[int], days: int, today: date) -> int:
     """Write the reminders of these invoices (still owing: a payment since the scan wins)."""
     if not invoice_ids:
@@ -90,6 +94,4 @@ def write_payment_reminders(invoice_ids: list[int], days: int, today: date) -> i
         )
         for invoice in invoices
     ]
-    written = len(notify.emails("payment_reminder", messages))
-    db.session.commit()
-    return written
+    return len(notify.emails("payment_reminder", messages))
