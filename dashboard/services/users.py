@@ -17,6 +17,10 @@ from dashboard.services import ServiceError, unit_of_work
 MIN_PASSWORD_LENGTH = 8
 
 
+class WrongPassword(ServiceError):
+    """The current password given to change it is not the user's: a failed attempt, as at the login."""
+
+
 def normalise_username(username: str) -> str:
     return username.strip().lower()
 
@@ -88,7 +92,7 @@ def authenticate(username: str, password: str) -> User | None:
 def change_password(user: User, current_password: str, new_password: str) -> None:
     """The user's own change: the current password first. Ends every other session of theirs."""
     if not user.check_password(current_password):
-        raise ServiceError("The current password is not right.")
+        raise WrongPassword("The current password is not right.")
     _set_new_password(user, new_password)
 
 
