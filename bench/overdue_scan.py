@@ -230,12 +230,12 @@ class InPlace:
 
     def __init__(self):
         from dashboard.notify import outbox
-        from dashboard.services import billing
+        from dashboard.services.billing import reminders
 
         self.targets = [
-            ("context + patient_url link (billing._context)", billing, "_context"),
-            ("unsubscribe/preferences links", billing.patient_links, "for_optional_email"),
-            ("notify.emails (all of it)", billing.notify, "emails"),
+            ("context + patient_url link (billing.email_context)", reminders, "email_context"),
+            ("unsubscribe/preferences links", reminders.patient_links, "for_optional_email"),
+            ("notify.emails (all of it)", reminders.notify, "emails"),
             ("render: Jinja + CSS inlining", outbox, "render_emails"),
             ("address checks (outbox._recipients)", outbox, "_recipients"),
             ("building rows (outbox._row)", outbox, "_row"),
@@ -315,9 +315,9 @@ def breakdown(app, today, report: Report) -> None:
 
     show("SELECT + ORM load + message loop (before notify.emails)", before_emails)
     show("  of which the job's SELECT on the cursor", select_seconds)
-    context = parts.seconds["context + patient_url link (billing._context)"]
+    context = parts.seconds["context + patient_url link (billing.email_context)"]
     links = parts.seconds["unsubscribe/preferences links"]
-    show("  of which _context (the patient_url signed link)", context)
+    show("  of which email_context (the patient_url signed link)", context)
     show("  of which for_optional_email (two signed links)", links)
     show("  rest: ORM hydration of invoices + patients, loop", before_emails - select_seconds - context - links)
     emails = parts.seconds["notify.emails (all of it)"]

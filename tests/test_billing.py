@@ -180,7 +180,7 @@ def test_the_reminder_scan_twice_sends_once_and_skips_paid_and_void(app, people)
 def test_a_big_overdue_run_is_split_into_jobs_for_the_workers(app, people, monkeypatch):
     from dashboard import queues
 
-    monkeypatch.setattr(billing, "REMINDER_BATCH", 2)
+    monkeypatch.setattr(billing.reminders, "REMINDER_BATCH", 2)  # where the scan reads it
     made = [invoice(people) for _ in range(5)]
     for item in made:
         item.due_on = clinic_today() - timedelta(days=9)

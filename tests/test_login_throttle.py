@@ -91,6 +91,34 @@ def test_an_unknown_username_is_throttled_the_same(client, people):
     assert login_from(client, AWAY, "nobody").status_code == 429
 
 
+def change_password_from(client, address: str, current: str) -> object:
+    token = csrf_token(client, "/account/password")
+    data = {"current_password": current, "new_password": "a-new-password-9", "confirm": "a-new-password-9"}
+    return client.post("/account/password", data={**data, "csrf_token": token}, environ_base={"REMOTE_ADDR": address})
+
+
+def test_wrong_current_passwords_on_the_password_page_count_toward_the_lock(app, client, people):
+    """Someone at a logged-in desk can't guess the password on /account/password without the throttle."""
+    assert login_from(client, AWAY, "sam").status_code == 302
+    for _ in range(5):
+        wrong = change_password_from(client, AWAY, "wrong-password")
+        assert wrong.status_code == 400
+        assert "The current password is not right." in wrong.get_data(as_text=True)
+    sixth = change_password_from(client, AWAY, "wrong-password")
+    assert sixth.status_code == 429
+    assert "Too many attempts: after too many wrong passwords, logging in as" in sixth.get_data(as_text=True)
+    assert 800 <= int(sixth.headers["Retry-After"]) <= 900
+    # Locked now: the right current password is refused too, and nothing changes.
+    assert change_password_from(client, AWAY, PASSWORD).status_code == 429
+
+    # The login page refuses even the right password, with its lock message.
+    refused = login_from(app.test_client(), AWAY, "sam")
+    assert refused.status_code == 429
+    page = refused.get_data(as_text=True)
+    assert "Too many attempts: after too many wrong passwords, logging in as this username from this address" in page
+    assert login_from(app.test_client(), DESK, "sam").status_code == 302  # the old password, from elsewhere
+
+
 # ---------------------------------------------------------- the Users page
 
 

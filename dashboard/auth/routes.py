@@ -25,10 +25,9 @@ def login():
         status = 400 if request.method == "POST" else 200
         return render_template("auth/login.html", form=form), status
 
-    account, address = users.normalise_username(form.username.data), get_remote_address() or "unknown"
-    locks = throttle.locks_for(account, address)
-    if locks:
-        return _locked_out(form, max(locks, key=lambda lock: lock.until))
+    account, address = _attempt(form.username.data)
+    if lock := _lock_on(account, address):
+        return _locked_out("auth/login.html", lock, form=form)
 
     user = users.authenticate(form.username.data, form.password.data)
     if user is None:
@@ -44,7 +43,18 @@ def login():
     return redirect(local_path(request.args.get("next")) or url_for("main.home"))
 
 
-def _locked_out(form: LoginForm, lock: throttle.Lock):
+def _attempt(username: str) -> tuple[str, str]:
+    """Who is trying, as the throttle counts them: the username and the address it comes from."""
+    return users.normalise_username(username), get_remote_address() or "unknown"
+
+
+def _lock_on(account: str, address: str) -> throttle.Lock | None:
+    """The lock that lasts longest of those stopping `account` from `address` now, if any."""
+    locks = throttle.locks_for(account, address)
+    return max(locks, key=lambda lock: lock.until) if locks else None
+
+
+def _locked_out(template: str, lock: throttle.Lock, **context):
     """429, saying why and until when; the right password is refused too until then."""
     seconds = max(1, math.ceil(lock.until.timestamp() - time.time()))
     minutes = math.ceil(seconds / 60)
@@ -54,7 +64,7 @@ def _locked_out(form: LoginForm, lock: throttle.Lock):
         "Please try again then, or ask the clinic's owner to lift the lock on the Users page.",
         "danger",
     )
-    return render_template("auth/login.html", form=form), 429, {"Retry-After": str(seconds)}
+    return render_template(template, **context), 429, {"Retry-After": str(seconds)}
 
 
 @bp.route("/logout", methods=["POST"])
@@ -69,19 +79,25 @@ def logout():
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
 def change_password():
-    """Change one's own password: this browser stays logged in, every other session ends."""
+    """Change one's own password: this browser stays logged in, every other session ends. A wrong
+    current password counts toward the login throttle, and a lock refuses the change as it does a login."""
     form = PasswordChangeForm()
+    page = {"form": form, "min_length": users.MIN_PASSWORD_LENGTH}
     if form.validate_on_submit():
+        account, address = _attempt(current_user.username)
+        if lock := _lock_on(account, address):
+            return _locked_out("auth/password.html", lock, **page)
         try:
             users.change_password(current_user, form.current_password.data, form.new_password.data)
         except ServiceError as exc:
+            if isinstance(exc, users.WrongPassword):
+                throttle.record_failure(account, address)
             flash(str(exc), "danger")
         else:
             relogin(current_user)
             flash("Your password has been changed. You have been logged out everywhere else.", "success")
             return redirect(url_for("main.home"))
-    status = 400 if form.is_submitted() else 200
-    return render_template("auth/password.html", form=form, min_length=users.MIN_PASSWORD_LENGTH), status
+    return render_template("auth/password.html", **page), 400 if form.is_submitted() else 200
 
 
 def relogin(user) -> None:

@@ -23,8 +23,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from dashboard.clinic_time import clinic_today
-from dashboard.pages import MAX_ID
-from dashboard.services.billing import MAX_AMOUNT, METHODS
+from dashboard.pages import MAX_ID, int_or_none
+from dashboard.services.billing import MAX_AMOUNT, METHODS, Line
 
 LINE_ROWS = 5
 MAX_LINE_ROWS = 20
@@ -145,7 +145,22 @@ class InvoiceForm(FlaskForm):
     def filled_lines(self) -> list[LineForm]:
         return [entry.form for entry in self.lines.entries if not entry.form.is_blank()]
 
+    def invoice_values(self) -> dict:
+        """What `billing.create_invoice` takes from this form (all but who is writing it)."""
+        rows = self.filled_lines()
+        lines = [Line(row.description.data.strip(), row.quantity.data, row.unit_price.data) for row in rows]
+        return {
+            "patient_id": self.patient_id.data,
+            "lines": lines,
+            "discount": self.discount.data,
+            "due_on": self.due_on.data,
+            "appointment_id": int_or_none(self.appointment_id.data),
+            "notes": self.notes.data or "",
+        }
+
     def first_error(self) -> str:
+        """As `dashboard.forms.first_error`, but a line's error names its line ("Consultation: The
+        price can't be negative."), and the lines' own errors come after the other fields'."""
         for name, errors in self.errors.items():
             if name == "lines":
                 continue
@@ -177,6 +192,10 @@ class PaymentForm(FlaskForm):
 
     def validate_amount(self, field):
         check_amount(field, "amount", positive=True)
+
+    def payment_values(self) -> dict:
+        """What `billing.record_payment` takes from this form, but for when (see the route's `_paid_at`)."""
+        return {"amount": self.amount.data, "method": self.method.data, "reference": self.reference.data or ""}
 
 
 class VoidForm(FlaskForm):

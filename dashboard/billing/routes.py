@@ -11,9 +11,8 @@ from dashboard.extensions import db
 from dashboard.models import OWING, Appointment, Invoice, InvoiceStatus, Patient, Payment
 from dashboard.pages import found_or_404, id_or_404, int_or_none, page_number, search_term
 from dashboard.security import DESK, roles_required
-from dashboard.services import ServiceError, billing
+from dashboard.services import ServiceError, billing, pdf
 from dashboard.services import patients as patient_service
-from dashboard.services.billing import Line
 from dashboard.wording import money
 
 bp = Blueprint("billing", __name__)
@@ -63,46 +62,44 @@ def index():
 @bp.route("/new", methods=["GET", "POST"])
 @roles_required(*DESK)
 def new():
-    q = search_term()
     form = InvoiceForm()
     if request.method == "GET":
-        form.patient_id.data = int_or_none(request.args.get("patient"))
-        appointment_id = int_or_none(request.args.get("appointment"))
-        appointment = db.session.get(Appointment, appointment_id) if appointment_id else None
-        if appointment is not None:
-            form.patient_id.data = appointment.patient_id
-            form.appointment_id.data = str(appointment.id)
-
+        _start_from_query(form)
     if form.validate_on_submit():
-        lines = [
-            Line(row.description.data.strip(), row.quantity.data, row.unit_price.data) for row in form.filled_lines()
-        ]
         try:
-            invoice = billing.create_invoice(
-                patient_id=form.patient_id.data,
-                lines=lines,
-                by_user=current_user,
-                discount=form.discount.data,
-                due_on=form.due_on.data,
-                appointment_id=int_or_none(form.appointment_id.data),
-                notes=form.notes.data or "",
-            )
+            invoice = billing.create_invoice(**form.invoice_values(), by_user=current_user)
         except ServiceError as exc:
-            db.session.rollback()
             flash(str(exc), "danger")
         else:
-            patient = invoice.patient
-            reach = patient_service.email_reach(patient)
-            if reach.ok:
-                flash(f"Invoice {invoice.number} emailed to {patient.name}.", "success")
-            else:
-                flash(f"Invoice {invoice.number} written, but {patient.name} will get no emails: {reach.problem}.",
-                      "warning")  # fmt: skip
+            flash(*_written_message(invoice))
             return redirect(url_for("billing.detail", invoice_id=invoice.id))
     elif form.is_submitted():
         flash(form.first_error(), "danger")
+    return _new_page(form)
 
-    choice = patient_service.chooser(q, int_or_none(form.patient_id.data))
+
+def _start_from_query(form: InvoiceForm) -> None:
+    """?patient=<id>, or ?appointment=<id> (its patient and the appointment itself)."""
+    form.patient_id.data = int_or_none(request.args.get("patient"))
+    appointment_id = int_or_none(request.args.get("appointment"))
+    appointment = db.session.get(Appointment, appointment_id) if appointment_id else None
+    if appointment is not None:
+        form.patient_id.data = appointment.patient_id
+        form.appointment_id.data = str(appointment.id)
+
+
+def _written_message(invoice: Invoice) -> tuple[str, str]:
+    """The flash for a new invoice: emailed, or written with the reason its patient gets no email."""
+    patient = invoice.patient
+    reach = patient_service.email_reach(patient)
+    if reach.ok:
+        return f"Invoice {invoice.number} emailed to {patient.name}.", "success"
+    return f"Invoice {invoice.number} written, but {patient.name} will get no emails: {reach.problem}.", "warning"
+
+
+def _new_page(form: InvoiceForm):
+    """The new-invoice form: 400 when it came back with something to fix."""
+    choice = patient_service.chooser(search_term(), int_or_none(form.patient_id.data))
     appointment_id = int_or_none(form.appointment_id.data)
     appointment = db.session.get(Appointment, appointment_id) if appointment_id else None
     status = 400 if form.is_submitted() else 200
@@ -157,30 +154,23 @@ def pay(invoice_id: int):
     if form.paid_at.errors:
         return _detail(invoice, pay_form=form, status=400)
     try:
-        payment = billing.record_payment(
-            invoice.id,
-            amount=form.amount.data,
-            method=form.method.data,
-            by_user=current_user,
-            reference=form.reference.data or "",
-            paid_at=paid_at,
-        )
+        payment = billing.record_payment(invoice.id, **form.payment_values(), by_user=current_user, paid_at=paid_at)
     except LookupError:
         abort(404)
     except ServiceError as exc:
-        db.session.rollback()
-        message = str(exc)
-        form.amount.errors = [*form.amount.errors, message]
-        flash(message, "danger")
+        form.amount.errors = [*form.amount.errors, str(exc)]
+        flash(str(exc), "danger")
         return _detail(billing.get(invoice.id), pay_form=form, status=400)
+    flash(_recorded_message(payment), "success")
+    return redirect(url_for("billing.detail", invoice_id=payment.invoice.id))
+
+
+def _recorded_message(payment: Payment) -> str:
+    """The flash for a payment: its receipt, whether it was emailed, and what is still owing."""
     invoice = payment.invoice
     receipt = "emailed to the patient" if invoice.patient.email else "the patient has no email address for a receipt"
     owing = f"{money(invoice.balance)} still owing" if invoice.balance > 0 else "the invoice is paid in full"
-    flash(
-        f"Recorded {money(payment.amount)} ({payment.method}), receipt {payment.receipt_number}; {receipt}; {owing}.",
-        "success",
-    )
-    return redirect(url_for("billing.detail", invoice_id=invoice.id))
+    return f"Recorded {money(payment.amount)} ({payment.method}), receipt {payment.receipt_number}; {receipt}; {owing}."
 
 
 def _paid_at(form: PaymentForm, invoice: Invoice) -> datetime | None:
@@ -225,16 +215,12 @@ def void(invoice_id: int):
 @bp.route("/<int:invoice_id>/invoice.pdf")
 @roles_required(*DESK)
 def invoice_pdf(invoice_id: int):
-    from dashboard.services.pdf import invoice_pdf as render
-
     invoice = found_or_404(billing.get, invoice_id)
-    return _pdf(render(invoice), f"invoice-{invoice.number}.pdf")
+    return _pdf(pdf.invoice_pdf(invoice), f"invoice-{invoice.number}.pdf")
 
 
 @bp.route("/payments/<int:payment_id>/receipt.pdf")
 @roles_required(*DESK)
 def receipt_pdf(payment_id: int):
-    from dashboard.services.pdf import receipt_pdf as render
-
     payment = db.get_or_404(Payment, id_or_404(payment_id))
-    return _pdf(render(payment), f"receipt-{payment.receipt_number}.pdf")
+    return _pdf(pdf.receipt_pdf(payment), f"receipt-{payment.receipt_number}.pdf")

@@ -1,10 +1,11 @@
 from flask import Blueprint, jsonify, redirect, render_template, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from dashboard import queues
 from dashboard.extensions import db
 from dashboard.models import Practitioner, Role
+from dashboard.services import health
 from dashboard.services import home as day
 
 bp = Blueprint("main", __name__)
@@ -32,17 +33,8 @@ def home():
 @bp.route("/healthz")
 def healthz():
     """Reachability of the database and Redis, for load balancers and monitors."""
-    checks = {"database": _database_ok(), "redis": queues.redis_ok()}
+    checks = {"database": health.database_ok(), "redis": queues.redis_ok()}
     healthy = all(checks.values())
     body = {name: "ok" if ok else "unreachable" for name, ok in checks.items()}
     body["status"] = "ok" if healthy else "degraded"
     return jsonify(body), 200 if healthy else 503
-
-
-def _database_ok() -> bool:
-    try:
-        db.session.execute(text("SELECT 1"))
-        return True
-    except Exception:  # noqa: BLE001  any failure means "not reachable" here
-        db.session.rollback()
-        return False

@@ -1,7 +1,6 @@
 from flask import Blueprint, abort, flash, has_request_context, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from dashboard.extensions import db
 from dashboard.forms import ActionForm
 from dashboard.navigation import back, local_path
 from dashboard.notify import in_app
@@ -53,8 +52,7 @@ def mark_all_read():
 def preferences():
     """Which bell notifications also come by email (each user's choice, or their role's default)."""
     if request.method == "POST":
-        in_app.save_email_choices(current_user, set(request.form.getlist("email")))
-        db.session.commit()
+        notifications.save_email_choices(current_user, set(request.form.getlist("email")))
         flash("Your email preferences are saved.", "success")
         return redirect(url_for("notifications.preferences"))
     return render_template(

@@ -30,7 +30,7 @@ from dashboard.models import (
     WaitlistEntry,
 )
 from dashboard.models.base import utcnow
-from dashboard.services import billing
+from dashboard.services import billing, unit_of_work
 from dashboard.services.users import create_user
 
 STAFF = [
@@ -83,6 +83,7 @@ def is_seeded() -> bool:
     return bool(db.session.scalar(select(func.count()).select_from(User)))
 
 
+@unit_of_work()
 def seed(password: str) -> dict[str, int]:
     """Fill an empty database. Deterministic, so every demo looks the same."""
     users = [
@@ -94,7 +95,6 @@ def seed(password: str) -> dict[str, int]:
             password=password,
             specialty=specialty,
             consultation_fee=fee,
-            commit=False,
         )
         for username, name, role, specialty, fee in STAFF
     ]
@@ -124,7 +124,6 @@ def seed(password: str) -> dict[str, int]:
     _schedules(rng, users)
     _billing(rng, users)
     _stock(users)
-    db.session.commit()
     return {"users": len(users), "patients": PATIENT_COUNT}
 
 

@@ -7,11 +7,12 @@ home pages grow without their routes changing.
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from dashboard.clinic_time import clinic_today
 from dashboard.extensions import db
-from dashboard.models import RequestStatus, RescheduleRequest, User
-from dashboard.services import appointments, notifications
+from dashboard.models import OWING, Invoice, RequestStatus, RescheduleRequest, User
+from dashboard.services import appointments, billing, notifications
 from dashboard.services.inventory import low_items
 
 
@@ -44,11 +45,6 @@ def _low_stock() -> Panel:
 
 
 def _overdue_invoices() -> Panel:
-    from sqlalchemy.orm import joinedload
-
-    from dashboard.models import OWING, Invoice
-    from dashboard.services import billing
-
     today = clinic_today()
     overdue = billing.invoices(view="overdue", per_page=1)  # the count and the total owing on them
     most_overdue = db.session.scalars(

@@ -19,7 +19,7 @@ from dashboard.extensions import db
 from dashboard.models import Item, Role, StockMovement, User
 from dashboard.navigation import external_url, path_for
 from dashboard.pages import Page, page_of
-from dashboard.services import ServiceError
+from dashboard.services import ServiceError, unit_of_work
 from dashboard.services.search import containing
 from dashboard.wording import in_units, stock_left
 
@@ -39,6 +39,7 @@ def _clean(name: str, sku: str, minimum_level: int) -> tuple[str, str]:
     return name, sku
 
 
+@unit_of_work()
 def create_item(
     *, name: str, sku: str, unit: str = "", quantity: int = 0, minimum_level: int = 0, supplier: str = "",
     by_user: User,
@@ -54,16 +55,15 @@ def create_item(
     try:
         db.session.flush()
     except IntegrityError:
-        db.session.rollback()
         raise ServiceError(f"Another item already has the SKU {sku}.") from None
     if quantity:
         _apply(item, quantity, "Opening stock", by_user)
     else:
         _check_low(item, by_user=by_user)
-    db.session.commit()
     return item
 
 
+@unit_of_work()
 def update_item(
     item_id: int, *, name: str, sku: str, unit: str, minimum_level: int, supplier: str, by_user: User
 ) -> Item:
@@ -75,10 +75,8 @@ def update_item(
     try:
         db.session.flush()
     except IntegrityError:
-        db.session.rollback()
         raise ServiceError(f"Another item already has the SKU {sku}.") from None
     _check_low(item, by_user=by_user)  # a raised minimum can make it low
-    db.session.commit()
     return item
 
 
@@ -89,6 +87,7 @@ def get(item_id: int) -> Item:
     return item
 
 
+@unit_of_work()
 def move(item_id: int, change: int, reason: str, *, by_user: User) -> StockMovement:
     """Stock in (change > 0) or out (< 0), with a reason; refuses going below zero."""
     reason = (reason or "").strip()
@@ -98,9 +97,7 @@ def move(item_id: int, change: int, reason: str, *, by_user: User) -> StockMovem
         raise ServiceError("The quantity must not be zero.")
     if abs(change) > MAX_QUANTITY:
         raise ServiceError("That quantity is too large.")
-    movement = _apply(get(item_id), change, reason, by_user)
-    db.session.commit()
-    return movement
+    return _apply(get(item_id), change, reason, by_user)
 
 
 def _apply(item: Item, change: int, reason: str, by_user: User) -> StockMovement:
@@ -112,8 +109,7 @@ def _apply(item: Item, change: int, reason: str, by_user: User) -> StockMovement
         .execution_options(synchronize_session=False)
     ).rowcount
     db.session.refresh(item)
-    if not changed:
-        db.session.rollback()
+    if not changed:  # the caller's unit rolls back what it wrote before
         raise ServiceError(f"Only {in_units(item.quantity, item.unit)} left: you can't take out {-change}.")
     movement = StockMovement(
         item_id=item.id, change=change, quantity_after=item.quantity, reason=reason[:500], by_user_id=by_user.id
@@ -166,6 +162,7 @@ def keepers_of_stock() -> list[User]:
     return keepers or list(db.session.scalars(select(User).where(User.role == Role.OWNER, User.active.is_(True))))
 
 
+@unit_of_work()
 def set_keeper(user_id: int, keeper: bool) -> User:
     user = db.session.get(User, user_id)
     if user is None:
@@ -173,7 +170,6 @@ def set_keeper(user_id: int, keeper: bool) -> User:
     if keeper and user.role == Role.PRACTITIONER:
         raise ServiceError("Stock pages are for staff and owners; a practitioner can't keep stock.")
     user.inventory_keeper = keeper
-    db.session.commit()
     return user
 
 

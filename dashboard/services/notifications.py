@@ -7,9 +7,11 @@ notification pipeline; this module only serves the header and its pages.
 from sqlalchemy import func, select, update
 
 from dashboard.extensions import db
-from dashboard.models import Notification
+from dashboard.models import Notification, User
 from dashboard.models.base import utcnow
+from dashboard.notify import in_app
 from dashboard.pages import Page, page_of
+from dashboard.services import unit_of_work
 
 DROPDOWN_SIZE = 10
 
@@ -43,6 +45,7 @@ def page_for(user_id: int, page: int, per_page: int = 25) -> Page:
     return page_of(query, page, per_page)
 
 
+@unit_of_work()
 def mark_read(user_id: int, notification_id: int) -> Notification | None:
     """Mark one of the user's own notifications read; None if it is not theirs."""
     note = db.session.get(Notification, notification_id)
@@ -50,15 +53,20 @@ def mark_read(user_id: int, notification_id: int) -> Notification | None:
         return None
     if note.read_at is None:
         note.read_at = utcnow()
-        db.session.commit()
     return note
 
 
+@unit_of_work()
 def mark_all_read(user_id: int) -> int:
     result = db.session.execute(
         update(Notification)
         .where(Notification.user_id == user_id, Notification.read_at.is_(None))
         .values(read_at=utcnow())
     )
-    db.session.commit()
     return result.rowcount
+
+
+@unit_of_work()
+def save_email_choices(user: User, kinds: set[str]) -> None:
+    """The bell notifications this user also wants by email (the rest: only the bell)."""
+    in_app.save_email_choices(user, kinds)

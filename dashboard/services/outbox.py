@@ -8,8 +8,9 @@ from dashboard.clinic_time import clinic_zone
 from dashboard.extensions import db
 from dashboard.models import EmailAttachment, EmailMessage, EmailStatus
 from dashboard.models.base import utcnow
+from dashboard.notify.outbox import PENDING
 from dashboard.pages import Page, page_of
-from dashboard.services import ServiceError
+from dashboard.services import ServiceError, unit_of_work
 from dashboard.services.search import containing
 
 
@@ -41,6 +42,7 @@ def _clinic_midnight(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=clinic_zone())
 
 
+@unit_of_work()
 def resend(message_id: int) -> EmailMessage:
     """Queue a fresh copy of a failed (or cancelled) email; the original keeps its history."""
     original = db.session.get(EmailMessage, message_id)
@@ -65,8 +67,5 @@ def resend(message_id: int) -> EmailMessage:
     ]
     db.session.add(copy)
     db.session.flush()
-    from dashboard.notify.outbox import PENDING
-
     db.session.info.setdefault(PENDING, []).append((copy.id, copy.next_attempt_at))
-    db.session.commit()
     return copy

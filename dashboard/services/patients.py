@@ -10,7 +10,7 @@ from dashboard.models import EmailMessage, EmailStatus, Patient
 from dashboard.notify import recipients
 from dashboard.notify.delivery import GAVE_UP
 from dashboard.pages import Page, page_of
-from dashboard.services import ServiceError
+from dashboard.services import ServiceError, unit_of_work
 from dashboard.services.search import containing
 
 NAME_LENGTH = 80
@@ -96,13 +96,14 @@ def _clean(first_name: str, last_name: str, email: str | None, phone: str | None
     return {"first_name": first_name, "last_name": last_name, "email": email, "phone": phone}
 
 
+@unit_of_work()
 def create(*, first_name: str, last_name: str, email: str | None = None, phone: str | None = None) -> Patient:
     patient = Patient(**_clean(first_name, last_name, email, phone))
     db.session.add(patient)
-    db.session.commit()
     return patient
 
 
+@unit_of_work()
 def update(
     patient_id: int, *, first_name: str, last_name: str, email: str | None = None, phone: str | None = None
 ) -> Patient:
@@ -111,7 +112,6 @@ def update(
         raise ServiceError("That patient no longer exists.")
     for key, value in _clean(first_name, last_name, email, phone).items():
         setattr(patient, key, value)
-    db.session.commit()
     return patient
 
 

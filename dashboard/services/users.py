@@ -12,9 +12,13 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from dashboard.extensions import db
 from dashboard.models import Practitioner, Role, User
 from dashboard.models.base import utcnow
-from dashboard.services import ServiceError
+from dashboard.services import ServiceError, unit_of_work
 
 MIN_PASSWORD_LENGTH = 8
+
+
+class WrongPassword(ServiceError):
+    """The current password given to change it is not the user's: a failed attempt, as at the login."""
 
 
 def normalise_username(username: str) -> str:
@@ -25,6 +29,7 @@ def find_by_username(username: str) -> User | None:
     return db.session.scalar(select(User).where(User.username == normalise_username(username)))
 
 
+@unit_of_work()
 def create_user(
     *,
     username: str,
@@ -34,9 +39,9 @@ def create_user(
     password: str,
     specialty: str | None = None,
     consultation_fee: Decimal | None = None,
-    commit: bool = True,
 ) -> User:
-    """Add a user; a practitioner also gets the profile patients will see."""
+    """Add a user; a practitioner also gets the profile patients will see. Inside another unit
+    of work (the demo's seed) it joins that one."""
     username = normalise_username(username)
     if not username:
         raise ServiceError("A username is required.")
@@ -63,8 +68,6 @@ def create_user(
                 consultation_fee=consultation_fee or Decimal("0.00"),
             )
         )
-    if commit:
-        db.session.commit()
     return user
 
 
@@ -85,13 +88,15 @@ def authenticate(username: str, password: str) -> User | None:
     return user if user.check_password(password) else None
 
 
+@unit_of_work()
 def change_password(user: User, current_password: str, new_password: str) -> None:
     """The user's own change: the current password first. Ends every other session of theirs."""
     if not user.check_password(current_password):
-        raise ServiceError("The current password is not right.")
+        raise WrongPassword("The current password is not right.")
     _set_new_password(user, new_password)
 
 
+@unit_of_work()
 def reset_password(user_id: int, new_password: str) -> User:
     """The owner sets another user's password; every session of that user ends."""
     user = db.session.get(User, user_id)
@@ -106,20 +111,20 @@ def _set_new_password(user: User, new_password: str) -> None:
         raise ServiceError(f"The password must be at least {MIN_PASSWORD_LENGTH} characters.")
     user.set_password(new_password)
     user.end_sessions()
-    db.session.commit()
 
 
+@unit_of_work()
 def end_sessions(user: User) -> None:
     """Log the user out everywhere: every session and remember cookie made before now."""
     user.end_sessions()
-    db.session.commit()
 
 
+@unit_of_work()
 def record_login(user: User) -> None:
     user.last_login_at = utcnow()
-    db.session.commit()
 
 
+@unit_of_work()
 def set_active(user_id: int, active: bool, *, acting_user_id: int) -> User:
     user = db.session.get(User, user_id)
     if user is None:
@@ -135,7 +140,6 @@ def set_active(user_id: int, active: bool, *, acting_user_id: int) -> User:
         profile = db.session.scalar(select(Practitioner).where(Practitioner.user_id == user.id))
         if profile is not None:
             profile.active = active
-    db.session.commit()
     return user
 
 
