@@ -20,7 +20,7 @@ from dashboard.models import AppointmentStatus, RequestStatus, RescheduleRequest
 from dashboard.models.base import utcnow
 from dashboard.pages import id_or_404, int_or_none, page_number, search_term
 from dashboard.security import DESK, EVERYONE, roles_required
-from dashboard.services import ServiceError, appointments, schedule
+from dashboard.services import ServiceError, appointments, practitioners, slots
 from dashboard.services import patients as patient_service
 from dashboard.services.appointments import LISTS, SlotTaken
 from dashboard.services.earlier import set_wants_earlier
@@ -102,7 +102,7 @@ def index():
         practitioner_id=practitioner_id,
         patient_id=patient_id,
         filters=filters,
-        practitioners=schedule.practitioners_for(current_user) if _is_desk() else [],
+        practitioners=practitioners.practitioners_for(current_user) if _is_desk() else [],
         statuses=list(AppointmentStatus),
         views=[("today", "Today"), ("upcoming", "Upcoming"), ("past", "Past"), ("all", "All")],
     )
@@ -236,7 +236,7 @@ def earlier(appointment_id: int):
 @bp.route("/new", methods=["GET", "POST"])
 @roles_required(*EVERYONE)
 def new():
-    allowed = schedule.practitioners_for(current_user)
+    allowed = practitioners.practitioners_for(current_user)
     slot = _requested_slot(allowed)
     q = search_term()
 
@@ -318,7 +318,7 @@ def requests():
     for req in appointments.pending_requests():
         approve_form = ApproveForm(formdata=None)
         approve_form.new_slot_id.choices = [
-            (s.id, describe(s.starts_at)) for s in schedule.open_slots(req.appointment.practitioner_id)
+            (s.id, describe(s.starts_at)) for s in slots.open_slots(req.appointment.practitioner_id)
         ]
         rows.append((req, approve_form, _age(now - req.created_at)))
     return render_template("appointments/requests.html", rows=rows, reject_form=RejectForm(formdata=None))

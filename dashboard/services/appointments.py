@@ -37,8 +37,7 @@ from dashboard.models.base import utcnow
 from dashboard.navigation import external_url, path_for
 from dashboard.notify import kinds
 from dashboard.pages import MAX_PAGE, Page, first_rows
-from dashboard.services import ServiceError
-from dashboard.services import schedule as slots
+from dashboard.services import ServiceError, practitioners, slots
 from dashboard.services.search import containing
 
 log = logging.getLogger(__name__)
@@ -154,7 +153,7 @@ def claim(slot_id: int, by_user: User | None = None) -> Slot:
     if slot is None:
         raise ServiceError("That slot no longer exists.")
     if by_user is not None and by_user.has_role(Role.PRACTITIONER):
-        slots.practitioner_for(by_user, slot.practitioner_id)
+        practitioners.practitioner_for(by_user, slot.practitioner_id)
     claimed = db.session.execute(
         update(Slot)
         .where(Slot.id == slot_id, Slot.status == SlotStatus.OPEN, Slot.starts_at > utcnow())
@@ -178,11 +177,11 @@ def _ad_hoc_slot(
     """A booked slot made for an appointment outside the schedule, if it overlaps nothing."""
     if practitioner_id is None or day is None or start is None or end is None:
         raise ServiceError("Choose an open slot, or give the practitioner, date, start and end.")
-    practitioner = slots.practitioner_for(by_user, practitioner_id)
+    practitioner = practitioners.practitioner_for(by_user, practitioner_id)
     span = slots.span_on(day, start, end)
     if span.starts_at <= utcnow():
         raise ServiceError("That time has already passed.")
-    slots.lock_practitioner(practitioner.id)
+    practitioners.lock_practitioner(practitioner.id)
     clash = slots.first_clash(practitioner.id, [span])
     if clash is not None:
         db.session.rollback()
