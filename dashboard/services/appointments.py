@@ -17,7 +17,7 @@ from sqlalchemy import case, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, joinedload
 
-from dashboard import notify, patient_links
+from dashboard import events, notify, patient_links
 from dashboard.clinic_time import clinic_today, describe, describe_time, local_to_utc
 from dashboard.extensions import db
 from dashboard.models import (
@@ -389,9 +389,7 @@ def free_slot(slot_id: int | None) -> bool:
         .values(status=SlotStatus.OPEN, opened_at=utcnow(), offered_at=None)
     ).rowcount
     if freed:
-        from dashboard.services import offers  # offers build on this module
-
-        offers.opened(db.session.get(Slot, slot_id).practitioner_id, [slot_id])
+        events.slot_freed.send(db.session.get(Slot, slot_id).practitioner_id, slot_id=slot_id)
     return bool(freed)
 
 

@@ -11,6 +11,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import and_, select, update
 from sqlalchemy.orm import joinedload
 
+from dashboard import events
 from dashboard.clinic_time import (
     SkippedTime,
     clinic_hour,
@@ -107,15 +108,9 @@ def add_slots(practitioner_id: int, spans: list[Span], *, by_user_id: int | None
     ]
     db.session.add_all(slots)
     db.session.flush()
-    _offers().opened(practitioner_id, [slot.id for slot in slots])
+    events.slots_opened.send(practitioner_id, slot_ids=[slot.id for slot in slots])
     db.session.commit()
     return slots
-
-
-def _offers():
-    from dashboard.services import offers  # offers build on this module
-
-    return offers
 
 
 def first_clash(practitioner_id: int, spans: list[Span]) -> tuple[Span, Slot] | None:
@@ -163,7 +158,7 @@ def block_slot(slot_id: int, user: User) -> Slot:
         update(Slot).where(Slot.id == slot_id, Slot.status == SlotStatus.OPEN).values(status=SlotStatus.BLOCKED)
     ).rowcount
     if changed:
-        _offers().withdraw(slot_id)
+        events.slots_closed.send(slot.practitioner_id, slot_ids=[slot_id])
     db.session.commit()
     if not changed:
         raise ServiceError(_why_not_open(slot))
@@ -180,7 +175,7 @@ def unblock_slot(slot_id: int, user: User) -> Slot:
         .values(status=SlotStatus.OPEN, opened_at=utcnow(), offered_at=None)
     ).rowcount
     if changed:
-        _offers().opened(slot.practitioner_id, [slot_id])
+        events.slots_opened.send(slot.practitioner_id, slot_ids=[slot_id])
     db.session.commit()
     if not changed:
         raise ServiceError("That slot is not blocked.")
