@@ -23,7 +23,6 @@ from dashboard.security import DESK, EVERYONE, roles_required
 from dashboard.services import ServiceError, appointments, practitioners, slots
 from dashboard.services import patients as patient_service
 from dashboard.services.appointments import LISTS, SlotTaken
-from dashboard.services.earlier import set_wants_earlier
 
 bp = Blueprint("appointments", __name__)
 
@@ -220,7 +219,7 @@ def earlier(appointment_id: int):
     elif wants not in ("1", "0"):
         flash("Say whether the patient would like an earlier time.", "danger")
     else:
-        appointment, error = _attempt(set_wants_earlier, appointment_id, wants == "1", current_user)
+        appointment, error = _attempt(appointments.set_wants_earlier, appointment_id, wants == "1", current_user)
         if error:
             flash(error, "danger")
         elif appointment.wants_earlier:
