@@ -24,7 +24,7 @@ from dashboard.clinic_time import (
 from dashboard.extensions import db
 from dashboard.models import ACTIVE, Appointment, AppointmentStatus, Offer, Practitioner, Slot, SlotStatus, User
 from dashboard.models.base import utcnow
-from dashboard.services import ServiceError
+from dashboard.services import ServiceError, unit_of_work
 from dashboard.services.practitioners import lock_practitioner, practitioner_for
 
 MAX_SLOTS_AT_ONCE = 500
@@ -72,6 +72,7 @@ def recurring_spans(
     return spans
 
 
+@unit_of_work()
 def add_slots(practitioner_id: int, spans: list[Span], *, by_user_id: int | None) -> list[Slot]:
     """Add open slots, all or none: any in the past or overlapping another refuses the lot."""
     if len(spans) > MAX_SLOTS_AT_ONCE:
@@ -90,7 +91,6 @@ def add_slots(practitioner_id: int, spans: list[Span], *, by_user_id: int | None
     lock_practitioner(practitioner_id)
     clash = first_clash(practitioner_id, spans)
     if clash is not None:
-        db.session.rollback()
         span, slot = clash
         raise ServiceError(
             f"{describe(span.starts_at)}–{describe_time(span.ends_at)} overlaps a slot that already exists "
@@ -109,7 +109,6 @@ def add_slots(practitioner_id: int, spans: list[Span], *, by_user_id: int | None
     db.session.add_all(slots)
     db.session.flush()
     events.slots_opened.send(practitioner_id, slot_ids=[slot.id for slot in slots])
-    db.session.commit()
     return slots
 
 
@@ -150,6 +149,7 @@ def _managed_slot(slot_id: int, user: User) -> Slot:
     return slot
 
 
+@unit_of_work()
 def block_slot(slot_id: int, user: User) -> Slot:
     slot = _managed_slot(slot_id, user)
     if slot.starts_at <= utcnow():
@@ -159,12 +159,12 @@ def block_slot(slot_id: int, user: User) -> Slot:
     ).rowcount
     if changed:
         events.slots_closed.send(slot.practitioner_id, slot_ids=[slot_id])
-    db.session.commit()
     if not changed:
         raise ServiceError(_why_not_open(slot))
     return slot
 
 
+@unit_of_work()
 def unblock_slot(slot_id: int, user: User) -> Slot:
     slot = _managed_slot(slot_id, user)
     if slot.starts_at <= utcnow():
@@ -176,12 +176,12 @@ def unblock_slot(slot_id: int, user: User) -> Slot:
     ).rowcount
     if changed:
         events.slots_opened.send(slot.practitioner_id, slot_ids=[slot_id])
-    db.session.commit()
     if not changed:
         raise ServiceError("That slot is not blocked.")
     return slot
 
 
+@unit_of_work()
 def remove_slot(slot_id: int, user: User) -> None:
     """Delete an open or blocked slot; a booked one must be cancelled first. Past ones stay as history."""
     slot = _managed_slot(slot_id, user)
@@ -198,7 +198,6 @@ def remove_slot(slot_id: int, user: User) -> None:
             Slot.__table__.c.id == slot_id, Slot.__table__.c.status.in_([SlotStatus.OPEN, SlotStatus.BLOCKED])
         )
     ).rowcount
-    db.session.commit()
     if not deleted:
         raise ServiceError(_why_not_open(slot))
 

@@ -16,7 +16,7 @@ from dashboard.clinic_time import describe, describe_time
 from dashboard.extensions import db
 from dashboard.models import Appointment, AppointmentStatus, Patient, Role, Slot, SlotStatus, User
 from dashboard.models.base import utcnow
-from dashboard.services import ServiceError, practitioners, slots
+from dashboard.services import ServiceError, practitioners, slots, unit_of_work
 from dashboard.services.appointments.emails import email_patient, tell_desk_about
 
 log = logging.getLogger(__name__)
@@ -53,7 +53,9 @@ def book(
 ) -> Booked:
     """Book a patient into an open slot, or (with practitioner, day, start, end) at a time outside the schedule.
 
-    `request_key` is the form's one-time token: the same form posted twice books once."""
+    `request_key` is the form's one-time token: the same form posted twice books once.
+    An entry point: the booking is its own unit of work (call it outside any other), so a
+    refusal has already been rolled back when the request key is looked up again."""
     if request_key:
         earlier = _by_request_key(request_key)
         if earlier is not None:
@@ -64,23 +66,22 @@ def book(
     reason = (reason or "").strip()[:REASON_LENGTH]
 
     try:
-        if slot_id is not None:
-            slot = claim(slot_id, by_user)
-        else:
-            slot = _ad_hoc_slot(practitioner_id, day, start, end, by_user)
-        appointment = create(
-            patient, slot, reason=reason, confirmed=confirmed, request_key=request_key, created_by=by_user
-        )
+        with unit_of_work():
+            if slot_id is not None:
+                slot = claim(slot_id, by_user)
+            else:
+                slot = _ad_hoc_slot(practitioner_id, day, start, end, by_user)
+            appointment = create(
+                patient, slot, reason=reason, confirmed=confirmed, request_key=request_key, created_by=by_user
+            )
     except (ServiceError, IntegrityError):
         # The same form, posted twice at once: the other request may have just booked it (so the
         # slot is taken, the ad hoc time clashes with its own new slot, or the request key is
-        # used). That is no refusal.
-        db.session.rollback()
+        # used). That is no refusal. The unit has rolled back: the look-up sees what committed.
         earlier = _by_request_key(request_key) if request_key else None
         if earlier is None:
             raise
         return Booked(earlier, repeated=True)
-    db.session.commit()
     log.info("appointment %s booked for patient %s by user %s", appointment.id, patient.id, by_user.id)
     return Booked(appointment)
 
@@ -124,7 +125,8 @@ def _by_request_key(request_key: str) -> Appointment | None:
 
 def claim(slot_id: int, by_user: User | None = None) -> Slot:
     """Take an open, future slot with one conditional UPDATE, or say why not
-    (SlotTaken, with the practitioner's next open times). `by_user` None: a patient's link."""
+    (SlotTaken, with the practitioner's next open times). `by_user` None: a patient's link.
+    In the caller's transaction: a refusal raises, and the caller's unit rolls back."""
     slot = db.session.get(Slot, slot_id)
     if slot is None:
         raise ServiceError("That slot no longer exists.")
@@ -135,11 +137,9 @@ def claim(slot_id: int, by_user: User | None = None) -> Slot:
         .where(Slot.id == slot_id, Slot.status == SlotStatus.OPEN, Slot.starts_at > utcnow())
         .values(status=SlotStatus.BOOKED)
     ).rowcount
+    db.session.refresh(slot)  # as it is now: ours, or whoever's booking or block beat us to it
     if claimed:
-        db.session.refresh(slot)
         return slot
-    db.session.rollback()
-    slot = db.session.get(Slot, slot_id)
     if slot.starts_at <= utcnow():
         raise ServiceError("That time has already passed.")
     if slot.status == SlotStatus.BLOCKED:
@@ -160,7 +160,6 @@ def _ad_hoc_slot(
     practitioners.lock_practitioner(practitioner.id)
     clash = slots.first_clash(practitioner.id, [span])
     if clash is not None:
-        db.session.rollback()
         _, slot = clash
         raise ServiceError(
             f"{practitioner.name} already has a slot at {describe(slot.starts_at)}"

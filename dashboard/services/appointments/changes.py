@@ -24,7 +24,7 @@ from dashboard.models import (
     User,
 )
 from dashboard.models.base import utcnow
-from dashboard.services import ServiceError
+from dashboard.services import ServiceError, unit_of_work
 from dashboard.services.appointments.emails import email_patient, open_times_link
 
 log = logging.getLogger(__name__)
@@ -54,6 +54,7 @@ def appointment_for(appointment_id: int, by_user: User | None) -> Appointment:
     return appointment
 
 
+@unit_of_work()
 def confirm(appointment_id: int, by_user: User | None) -> Appointment:
     """Confirm a requested appointment (staff, or the patient from their link: `by_user` None)."""
     appointment = appointment_for(appointment_id, by_user)
@@ -63,7 +64,6 @@ def confirm(appointment_id: int, by_user: User | None) -> Appointment:
     if not changed:
         raise ServiceError(f"This appointment is {appointment.status_enum.label.lower()}, not awaiting confirmation.")
     email_patient("appointment_confirmation", appointment, f"appointment:{appointment.id}:confirmation")
-    db.session.commit()
     return appointment
 
 
@@ -80,45 +80,46 @@ def cancel(
     The patient is told who cancelled and why (`by_patient`: they did, from their
     link, and the email says "You cancelled"), with a way to book again, unless
     the confirmation was still held in its grace period: then neither email goes."""
-    appointment = appointment_for(appointment_id, by_user)
-    reason = (reason or "").strip()
-    if not reason:
-        raise ServiceError("Give a reason for the cancellation; the patient will read it.")
-    if appointment.starts_at <= utcnow() and appointment.is_active:
-        raise ServiceError("This appointment has already started; mark it completed or a no-show instead.")
-    who = cancelled_by or ("the clinic" if by_user is None else f"{by_user.full_name} at the clinic")
-    changed = move_status(
-        appointment,
-        list(ACTIVE),
-        AppointmentStatus.CANCELLED,
-        cancelled_at=utcnow(),
-        cancelled_by=who,
-        cancel_reason=reason,
-        calendar_sequence=next_sequence(),
-    )
-    if not changed:
-        raise ServiceError(f"This appointment is already {appointment.status_enum.label.lower()}.")
-    free_slot(appointment.slot_id)
-    expire_requests_of(appointment.id)
-    # Booked and cancelled within the grace period: the patient never heard of it, and won't.
-    withdrawn = current_app.config["PATIENT_EMAIL_GRACE_MINUTES"] > 0 and notify.cancel(
-        dedupe_key=f"appointment:{appointment.id}:confirmation", held_only=True
-    )
-    if not withdrawn:
-        email_patient(
-            "appointment_cancelled",
+    with unit_of_work():
+        appointment = appointment_for(appointment_id, by_user)
+        reason = (reason or "").strip()
+        if not reason:
+            raise ServiceError("Give a reason for the cancellation; the patient will read it.")
+        if appointment.starts_at <= utcnow() and appointment.is_active:
+            raise ServiceError("This appointment has already started; mark it completed or a no-show instead.")
+        who = cancelled_by or ("the clinic" if by_user is None else f"{by_user.full_name} at the clinic")
+        changed = move_status(
             appointment,
-            f"appointment:{appointment.id}:cancelled",
+            list(ACTIVE),
+            AppointmentStatus.CANCELLED,
+            cancelled_at=utcnow(),
             cancelled_by=who,
-            cancelled_by_patient=by_patient,
-            reason=reason,
-            **open_times_link(appointment),
+            cancel_reason=reason,
+            calendar_sequence=next_sequence(),
         )
-    db.session.commit()
+        if not changed:
+            raise ServiceError(f"This appointment is already {appointment.status_enum.label.lower()}.")
+        free_slot(appointment.slot_id)
+        expire_requests_of(appointment.id)
+        # Booked and cancelled within the grace period: the patient never heard of it, and won't.
+        withdrawn = current_app.config["PATIENT_EMAIL_GRACE_MINUTES"] > 0 and notify.cancel(
+            dedupe_key=f"appointment:{appointment.id}:confirmation", held_only=True
+        )
+        if not withdrawn:
+            email_patient(
+                "appointment_cancelled",
+                appointment,
+                f"appointment:{appointment.id}:cancelled",
+                cancelled_by=who,
+                cancelled_by_patient=by_patient,
+                reason=reason,
+                **open_times_link(appointment),
+            )
     log.info("appointment %s cancelled by %s", appointment.id, who)
     return appointment
 
 
+@unit_of_work()
 def record_outcome(appointment_id: int, outcome: str, by_user: User) -> Appointment:
     """Mark a confirmed appointment that has started as completed or a no-show."""
     if outcome not in (AppointmentStatus.COMPLETED, AppointmentStatus.NO_SHOW):
@@ -128,10 +129,10 @@ def record_outcome(appointment_id: int, outcome: str, by_user: User) -> Appointm
         raise ServiceError("That appointment hasn't started yet.")
     if not move_status(appointment, [AppointmentStatus.CONFIRMED], outcome):
         raise ServiceError(f"This appointment is {appointment.status_enum.label.lower()}.")
-    db.session.commit()
     return appointment
 
 
+@unit_of_work()
 def set_wants_earlier(appointment_id: int, wants: bool, by_user: User) -> Appointment:
     """Set or clear the flag on an upcoming pending or confirmed appointment.
 
@@ -142,7 +143,6 @@ def set_wants_earlier(appointment_id: int, wants: bool, by_user: User) -> Appoin
     if appointment.starts_at <= utcnow():
         raise ServiceError("This appointment has already started.")
     appointment.wants_earlier = bool(wants)
-    db.session.commit()
     return appointment
 
 

@@ -7,15 +7,17 @@ from sqlalchemy.orm import joinedload
 from dashboard.extensions import db
 from dashboard.models import ACTIVE, Appointment, AppointmentStatus, RequestStatus, RescheduleRequest, Slot, User
 from dashboard.models.base import utcnow
-from dashboard.services import ServiceError
+from dashboard.services import ServiceError, unit_of_work
 from dashboard.services.appointments.booking import claim
 from dashboard.services.appointments.changes import appointment_for, free_slot, get, next_sequence
 from dashboard.services.appointments.emails import email_patient, open_times_link
 
 
+@unit_of_work()
 def request_reschedule(
     appointment_id: int, *, note: str, by_user: User | None, source: str = "staff"
 ) -> RescheduleRequest:
+    """Record a request to move an upcoming appointment; one waits for an answer at a time."""
     appointment = appointment_for(appointment_id, by_user)
     if not appointment.is_active:
         raise ServiceError("Only a pending or confirmed appointment can be moved.")
@@ -30,9 +32,8 @@ def request_reschedule(
     )
     db.session.add(request)
     try:
-        db.session.commit()
+        db.session.flush()  # the one-pending-request-per-appointment index refuses a second here
     except IntegrityError:
-        db.session.rollback()
         raise ServiceError("There is already a request to move this appointment waiting for an answer.") from None
     return request
 
@@ -54,6 +55,7 @@ def pending_requests() -> list[RescheduleRequest]:
     )
 
 
+@unit_of_work()
 def expire_requests() -> int:
     """Pending requests not handled by their appointment's time (or whose appointment ended) expire."""
     live = select(Appointment.id).where(Appointment.status.in_(ACTIVE), Appointment.starts_at > utcnow())
@@ -63,11 +65,12 @@ def expire_requests() -> int:
         .values(status=RequestStatus.EXPIRED, decided_at=utcnow())
         .execution_options(synchronize_session=False)
     ).rowcount
-    db.session.commit()
     return expired
 
 
 def _open_request(request_id: int, by_user: User) -> RescheduleRequest:
+    """The pending request `by_user` may answer. Called before the answer's unit: a request
+    found stale is expired in a unit of its own, which stays committed though the answer is refused."""
     request = db.session.get(RescheduleRequest, request_id)
     if request is None:
         raise ServiceError("That request no longer exists.")
@@ -85,21 +88,22 @@ def _open_request(request_id: int, by_user: User) -> RescheduleRequest:
 def approve_reschedule(request_id: int, new_slot_id: int, by_user: User) -> Appointment:
     """Move the appointment into `new_slot_id` (claimed like a booking); the old slot opens again."""
     request = _open_request(request_id, by_user)
-    appointment = request.appointment
-    new_slot = db.session.get(Slot, new_slot_id)
-    if new_slot is None or new_slot.practitioner_id != appointment.practitioner_id:
-        raise ServiceError(f"Choose one of {appointment.practitioner.name}'s open slots.")
-    decided = db.session.execute(
-        update(RescheduleRequest)
-        .where(RescheduleRequest.id == request.id, RescheduleRequest.status == RequestStatus.PENDING)
-        .values(status=RequestStatus.APPROVED, decided_at=utcnow(), decided_by_id=by_user.id, new_slot_id=new_slot_id)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if not decided:
-        db.session.rollback()
-        raise ServiceError("Someone else answered that request a moment ago.")
-    move(appointment, claim(new_slot_id, by_user), f"reschedule:{request.id}:approved")
-    db.session.commit()
+    with unit_of_work():
+        appointment = request.appointment
+        new_slot = db.session.get(Slot, new_slot_id)
+        if new_slot is None or new_slot.practitioner_id != appointment.practitioner_id:
+            raise ServiceError(f"Choose one of {appointment.practitioner.name}'s open slots.")
+        decided = db.session.execute(
+            update(RescheduleRequest)
+            .where(RescheduleRequest.id == request.id, RescheduleRequest.status == RequestStatus.PENDING)
+            .values(
+                status=RequestStatus.APPROVED, decided_at=utcnow(), decided_by_id=by_user.id, new_slot_id=new_slot_id
+            )
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if not decided:
+            raise ServiceError("Someone else answered that request a moment ago.")
+        move(appointment, claim(new_slot_id, by_user), f"reschedule:{request.id}:approved")
     return appointment
 
 
@@ -126,19 +130,19 @@ def reject_reschedule(request_id: int, reason: str, by_user: User) -> Reschedule
     if not reason:
         raise ServiceError("Give a reason; the patient will read it.")
     request = _open_request(request_id, by_user)
-    db.session.execute(
-        update(RescheduleRequest)
-        .where(RescheduleRequest.id == request.id, RescheduleRequest.status == RequestStatus.PENDING)
-        .values(status=RequestStatus.REJECTED, decided_at=utcnow(), decided_by_id=by_user.id, reason=reason)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.refresh(request)
-    email_patient(
-        "reschedule_rejected",
-        request.appointment,
-        f"reschedule:{request.id}:rejected",
-        reason=reason,
-        **open_times_link(request.appointment),
-    )
-    db.session.commit()
+    with unit_of_work():
+        db.session.execute(
+            update(RescheduleRequest)
+            .where(RescheduleRequest.id == request.id, RescheduleRequest.status == RequestStatus.PENDING)
+            .values(status=RequestStatus.REJECTED, decided_at=utcnow(), decided_by_id=by_user.id, reason=reason)
+            .execution_options(synchronize_session=False)
+        )
+        db.session.refresh(request)
+        email_patient(
+            "reschedule_rejected",
+            request.appointment,
+            f"reschedule:{request.id}:rejected",
+            reason=reason,
+            **open_times_link(request.appointment),
+        )
     return request
