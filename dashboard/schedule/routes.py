@@ -11,7 +11,7 @@ from dashboard.models.base import utcnow
 from dashboard.pages import int_or_none
 from dashboard.schedule.forms import WEEKDAYS, RecurringForm, SlotForm
 from dashboard.security import EVERYONE, practitioner_or_abort, roles_required
-from dashboard.services import ServiceError, practitioners, slots
+from dashboard.services import ServiceError, practitioners, slots, week_grid
 
 bp = Blueprint("schedule", __name__)
 
@@ -63,7 +63,7 @@ def _render_week(practitioner: Practitioner, shown: date, *, one=None, many=None
     blank_one, blank_many = _blank_forms(practitioner, shown)
     return render_template(
         "schedule/week.html",
-        week=slots.week(practitioner, shown),
+        week=week_grid.week(practitioner, shown),
         practitioner=practitioner,
         choices=practitioners.practitioners_for(current_user),
         is_desk=not current_user.has_role(Role.PRACTITIONER),
@@ -147,15 +147,16 @@ def add_recurring():
     shown = _as_day(form.week.data) or clinic_today()
     if form.validate():
         try:
-            spans = slots.recurring_spans(
+            added = slots.add_recurring(
+                practitioner.id,
                 first_day=form.first_day.data,
                 weeks=form.weeks.data,
                 weekdays=set(form.weekdays.data),
                 start=form.from_time.data,
                 end=form.to_time.data,
                 minutes=form.minutes.data,
+                by_user_id=current_user.id,
             )
-            added = slots.add_slots(practitioner.id, spans, by_user_id=current_user.id)
         except ServiceError as exc:
             flash(str(exc), "danger")
         else:

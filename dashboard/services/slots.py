@@ -1,28 +1,25 @@
-"""Practitioners' slots: adding, blocking, unblocking and removing them, and the week at a glance.
+"""Practitioners' slots: adding, blocking, unblocking and removing them, and the open ones ahead.
 
 Times come in as the clinic's wall-clock times (a date plus "09:00") and are
 stored in UTC, converted day by day, so "every Tuesday at 09:00" stays at
 09:00 on both sides of a daylight-saving change.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import and_, select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy import select, update
 
 from dashboard import events
 from dashboard.clinic_time import (
     SkippedTime,
     clinic_hour,
-    clinic_today,
-    clinic_zone,
     describe,
     describe_time,
     local_to_utc,
 )
 from dashboard.extensions import db
-from dashboard.models import ACTIVE, Appointment, AppointmentStatus, Offer, Practitioner, Slot, SlotStatus, User
+from dashboard.models import Appointment, Offer, Slot, SlotStatus, User
 from dashboard.models.base import utcnow
 from dashboard.services import ServiceError, unit_of_work
 from dashboard.services.practitioners import lock_practitioner, practitioner_for
@@ -70,6 +67,22 @@ def recurring_spans(
     if not spans:
         raise ServiceError(f"No {minutes}-minute slot fits between {clinic_hour(start)} and {clinic_hour(end)}.")
     return spans
+
+
+def add_recurring(
+    practitioner_id: int,
+    *,
+    first_day: date,
+    weeks: int,
+    weekdays: set[int],
+    start: time,
+    end: time,
+    minutes: int,
+    by_user_id: int | None,
+) -> list[Slot]:
+    """The slots of `recurring_spans`, added all or none."""
+    spans = recurring_spans(first_day=first_day, weeks=weeks, weekdays=weekdays, start=start, end=end, minutes=minutes)
+    return add_slots(practitioner_id, spans, by_user_id=by_user_id)
 
 
 @unit_of_work()
@@ -227,59 +240,3 @@ def open_slots(practitioner_id: int, *, limit: int = 20, after: datetime | None 
             .limit(limit)
         )
     )
-
-
-@dataclass
-class Day:
-    day: date
-    slots: list[Slot] = field(default_factory=list)
-
-    @property
-    def is_today(self) -> bool:
-        return self.day == clinic_today()
-
-
-@dataclass
-class Week:
-    practitioner: Practitioner
-    monday: date
-    days: list[Day]
-    appointments: dict[int, Appointment]  # by slot id, the live ones
-
-    @property
-    def previous(self) -> date:
-        return self.monday - timedelta(days=7)
-
-    @property
-    def next(self) -> date:
-        return self.monday + timedelta(days=7)
-
-    def count(self, status: str) -> int:
-        return sum(1 for d in self.days for s in d.slots if s.status == status)
-
-
-def week(practitioner: Practitioner, any_day: date) -> Week:
-    """The practitioner's slots Monday to Sunday of the week holding `any_day`, with who booked what."""
-    monday = any_day - timedelta(days=any_day.weekday())
-    start = local_to_utc(monday, time(0))
-    end = local_to_utc(monday + timedelta(days=7), time(0))
-    slots = db.session.scalars(
-        select(Slot)
-        .where(Slot.practitioner_id == practitioner.id, Slot.starts_at >= start, Slot.starts_at < end)
-        .order_by(Slot.starts_at)
-    ).all()
-    appointments = db.session.scalars(
-        select(Appointment)
-        .options(joinedload(Appointment.patient))
-        .where(
-            and_(
-                Appointment.slot_id.in_([s.id for s in slots]),
-                Appointment.status.in_([*ACTIVE, AppointmentStatus.COMPLETED, AppointmentStatus.NO_SHOW]),
-            )
-        )
-    ).all()
-    zone = clinic_zone()
-    days = [Day(monday + timedelta(days=i)) for i in range(7)]
-    for slot in slots:
-        days[(slot.starts_at.astimezone(zone).date() - monday).days].slots.append(slot)
-    return Week(practitioner, monday, days, {a.slot_id: a for a in appointments})

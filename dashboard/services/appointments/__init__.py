@@ -30,6 +30,7 @@ from dashboard.services.appointments.reschedule import (
     pending_requests,
     reject_reschedule,
     request_reschedule,
+    requests_for,
 )
 
 __all__ = [
@@ -53,6 +54,7 @@ __all__ = [
     "record_outcome",
     "reject_reschedule",
     "request_reschedule",
+    "requests_for",
     "set_wants_earlier",
     "tell_desk_about",
 ]

@@ -38,6 +38,17 @@ def request_reschedule(
     return request
 
 
+def requests_for(appointment_id: int) -> list[RescheduleRequest]:
+    """Every request to move one appointment, newest first."""
+    return list(
+        db.session.scalars(
+            select(RescheduleRequest)
+            .where(RescheduleRequest.appointment_id == appointment_id)
+            .order_by(RescheduleRequest.created_at.desc())
+        )
+    )
+
+
 def pending_requests() -> list[RescheduleRequest]:
     """The queue, soonest appointment first; requests whose appointment has started are expired first."""
     expire_requests()
