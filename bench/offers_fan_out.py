@@ -399,11 +399,11 @@ def fresh_slot(practitioner_id: int, previous_slot_id: int, desk_user_id: int, d
     from dashboard.clinic_time import clinic_today
     from dashboard.extensions import db
     from dashboard.models import User
-    from dashboard.services import schedule
+    from dashboard.services import slots
 
     desk = db.session.get(User, desk_user_id)
-    schedule.block_slot(previous_slot_id, desk)
-    slot = schedule.add_slot(
+    slots.block_slot(previous_slot_id, desk)
+    slot = slots.add_slot(
         practitioner_id, clinic_today() + timedelta(days=days_ahead), clock(9), clock(9, 30), by_user_id=None
     )
     return slot.id
@@ -494,7 +494,7 @@ def main() -> int:
         from dashboard import queues
         from dashboard.extensions import db
         from dashboard.models import EmailMessage, Slot
-        from dashboard.services import schedule
+        from dashboard.services import slots
 
         record = f"{scratch.dir}/sink.txt"
         _, port = scratch.start_sink(record=record)
@@ -537,7 +537,7 @@ def main() -> int:
 
             desk = db.session.get(User, ids["desk_user"])
             for slot_id in busy_slots[1:]:
-                schedule.remove_slot(slot_id, desk)
+                slots.remove_slot(slot_id, desk)
             queues.get_queue("emails", app).empty()  # nothing yet; delivery jobs come from the fan-out's commits
             result, fan_out_seconds, counter = run_fan_out(ids["busy"], target)
             counts = written_by(ids["busy"], target)

@@ -81,6 +81,7 @@ def _register_blueprints(app: Flask) -> None:
     from dashboard.patient import bp as patient_bp
     from dashboard.patients import bp as patients_bp
     from dashboard.schedule import bp as schedule_bp
+    from dashboard.services import offer_events  # noqa: F401  connects the offers' event receivers
     from dashboard.waitlist import bp as waitlist_bp
 
     app.register_blueprint(auth_bp)

@@ -34,10 +34,10 @@ def practitioner_or_abort(practitioner_id: int | None):
     that doesn't exist. With no id and nobody to manage yet, the ServiceError goes on:
     the page says so."""
     from dashboard.models import Practitioner
-    from dashboard.services import ServiceError, schedule
+    from dashboard.services import ServiceError, practitioners
 
     try:
-        return schedule.practitioner_for(current_user, practitioner_id)
+        return practitioners.practitioner_for(current_user, practitioner_id)
     except ServiceError:
         if practitioner_id is None:
             raise

@@ -21,7 +21,7 @@ from dashboard.models import (
     User,
 )
 from dashboard.models.base import utcnow
-from dashboard.services import ServiceError, appointments, reminders, schedule
+from dashboard.services import ServiceError, appointments, reminders, slots
 from dashboard.services.appointments import SlotTaken
 from tests.factories import make_patient, make_slot, practitioner_of
 
@@ -361,10 +361,10 @@ def test_a_moved_appointment_is_reminded_of_its_new_time(clinic):
 def test_weekly_slots_keep_their_wall_clock_time_across_a_daylight_saving_change(app, clinic):
     # New Zealand's clocks go back an hour at 03:00 on Sunday 4 April 2027.
     with time_machine.travel(datetime(2027, 3, 15, tzinfo=UTC), tick=False):
-        spans = schedule.recurring_spans(
+        spans = slots.recurring_spans(
             first_day=datetime(2027, 3, 22).date(), weeks=4, weekdays={1}, start=time(9), end=time(10), minutes=60
         )
-        added = schedule.add_slots(clinic["practitioner"].id, spans, by_user_id=None)
+        added = slots.add_slots(clinic["practitioner"].id, spans, by_user_id=None)
     zone = clinic_zone()
     assert [s.starts_at.astimezone(zone).strftime("%a %d %b %H:%M") for s in added] == [
         "Tue 23 Mar 09:00", "Tue 30 Mar 09:00", "Tue 06 Apr 09:00", "Tue 13 Apr 09:00",
@@ -375,9 +375,9 @@ def test_weekly_slots_keep_their_wall_clock_time_across_a_daylight_saving_change
 def test_a_reminder_across_the_change_counts_real_hours_and_shows_local_time(app, clinic):
     zone = clinic_zone()
     with time_machine.travel(datetime(2027, 3, 25, tzinfo=UTC), tick=False):
-        [slot] = schedule.add_slots(
+        [slot] = slots.add_slots(
             clinic["practitioner"].id,
-            [schedule.Span(datetime(2027, 4, 4, 21, tzinfo=UTC), datetime(2027, 4, 4, 21, 30, tzinfo=UTC))],
+            [slots.Span(datetime(2027, 4, 4, 21, tzinfo=UTC), datetime(2027, 4, 4, 21, 30, tzinfo=UTC))],
             by_user_id=None,
         )
         book(clinic, slot=slot)
@@ -397,4 +397,4 @@ def test_a_time_the_clocks_skip_is_refused(app, clinic):
     with pytest.raises(SkippedTime, match="does not exist"):
         local_to_utc(datetime(2027, 9, 26).date(), time(2, 30))
     with pytest.raises(ServiceError, match="does not exist"):
-        schedule.span_on(datetime(2027, 9, 26).date(), time(2, 30), time(3, 30))
+        slots.span_on(datetime(2027, 9, 26).date(), time(2, 30), time(3, 30))

@@ -12,7 +12,7 @@ from dashboard import clinic_time
 from dashboard.clinic_time import describe, describe_time
 from dashboard.extensions import db
 from dashboard.models import EmailMessage, Slot
-from dashboard.services import appointments, schedule
+from dashboard.services import appointments, slots
 from tests.conftest import PASSWORD, AuthActions
 from tests.factories import make_patient, practitioner_of
 
@@ -43,8 +43,8 @@ def test_the_style_is_the_emails_and_its_short_forms_come_from_the_same_module(a
 def test_a_clock_change_refusal_names_the_day_in_the_same_style(app):
     # Clocks go forward at 2:00 am on Sunday 26 September 2027: 2:30 am does not exist that night.
     try:
-        schedule.span_on(date(2027, 9, 26), time(2, 30), time(3, 0))
-    except schedule.ServiceError as refused:
+        slots.span_on(date(2027, 9, 26), time(2, 30), time(3, 0))
+    except slots.ServiceError as refused:
         assert str(refused) == "2:30 am does not exist on Sunday 26 September 2027: the clocks change that night."
     else:
         raise AssertionError("2:30 am on the night the clocks go forward was accepted")

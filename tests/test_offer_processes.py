@@ -13,7 +13,7 @@ from dashboard.clinic_time import clinic_zone
 from dashboard.extensions import db
 from dashboard.models import Appointment, AppointmentStatus, EmailMessage, EmailStatus
 from dashboard.models.base import utcnow
-from dashboard.services import appointments, schedule, waitlist
+from dashboard.services import appointments, slots, waitlist
 from tests.factories import make_patient, make_slot, practitioner_of
 from tests.helpers import wait_for
 
@@ -31,8 +31,8 @@ def test_added_slots_reach_each_waiting_patient_once_with_working_links(app, smt
     start_process()
 
     day = (utcnow() + timedelta(days=3)).astimezone(clinic_zone()).date()
-    schedule.add_slot(practitioner.id, day, schedule.time(9), schedule.time(9, 30), by_user_id=people["staff"].id)
-    schedule.add_slot(practitioner.id, day, schedule.time(10), schedule.time(10, 30), by_user_id=people["staff"].id)
+    slots.add_slot(practitioner.id, day, slots.time(9), slots.time(9, 30), by_user_id=people["staff"].id)
+    slots.add_slot(practitioner.id, day, slots.time(10), slots.time(10, 30), by_user_id=people["staff"].id)
 
     wait_for(lambda: len(smtp.received) >= 6, timeout=30, message="one email per patient per fan-out")
     by_patient: dict[str, list] = {}

@@ -25,7 +25,7 @@ from dashboard.models import (
     WaitlistEntry,
 )
 from dashboard.models.base import utcnow
-from dashboard.services import ServiceError, appointments, offers, schedule, waitlist
+from dashboard.services import ServiceError, appointments, offers, slots, waitlist
 from dashboard.services.appointments import SlotTaken
 from tests.factories import make_patient, make_slot, practitioner_of
 
@@ -90,10 +90,10 @@ def test_patients_who_unsubscribed_from_offers_are_left_out(waiting):
 
 def test_adding_slots_queues_one_fan_out_job_after_commit(waiting, people):
     day = (utcnow() + timedelta(days=3)).astimezone(clinic_zone()).date()
-    spans = schedule.recurring_spans(
-        first_day=day, weeks=1, weekdays={day.weekday()}, start=schedule.time(9), end=schedule.time(11), minutes=30
+    spans = slots.recurring_spans(
+        first_day=day, weeks=1, weekdays={day.weekday()}, start=slots.time(9), end=slots.time(11), minutes=30
     )
-    added = schedule.add_slots(waiting["practitioner"].id, spans, by_user_id=people["practitioner"].id)
+    added = slots.add_slots(waiting["practitioner"].id, spans, by_user_id=people["practitioner"].id)
     [job] = queues.get_queue("default").get_jobs()
     assert job.func_name == offers.FAN_OUT_JOB
     assert job.args == (waiting["practitioner"].id, sorted(s.id for s in added))
@@ -211,7 +211,7 @@ def test_a_slot_not_offered_to_the_patient_cannot_be_booked_by_them(waiting):
 def test_a_blocked_slot_withdraws_its_offers(waiting, people):
     slot = make_slot(waiting["practitioner"])
     offers.fan_out(waiting["practitioner"].id, [slot.id])
-    schedule.block_slot(slot.id, people["staff"])
+    slots.block_slot(slot.id, people["staff"])
     assert set(offer_statuses(slot).values()) == {OfferStatus.WITHDRAWN}
     with pytest.raises(ServiceError, match="no longer open"):
         offers.book(waiting["patients"][0].id, slot.id)
@@ -307,10 +307,10 @@ def test_a_cancellation_offers_the_freed_slot(waiting, people):
 def test_a_slot_opened_again_is_offered_anew_and_old_links_work_again(waiting, people):
     slot = make_slot(waiting["practitioner"])
     offers.fan_out(waiting["practitioner"].id, [slot.id])
-    schedule.block_slot(slot.id, people["staff"])
+    slots.block_slot(slot.id, people["staff"])
     assert set(offer_statuses(slot).values()) == {OfferStatus.WITHDRAWN}
     with time_machine.travel(utcnow() + timedelta(minutes=5), tick=False):
-        schedule.unblock_slot(slot.id, people["staff"])
+        slots.unblock_slot(slot.id, people["staff"])
         offers.fan_out(waiting["practitioner"].id, [slot.id])
     assert len(availability_emails()) == 6  # each patient told again
     assert set(offer_statuses(slot).values()) == {OfferStatus.OFFERED}

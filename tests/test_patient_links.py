@@ -26,7 +26,7 @@ from dashboard.models import (
     SlotStatus,
 )
 from dashboard.models.base import utcnow
-from dashboard.services import appointments, offers, schedule, waitlist
+from dashboard.services import appointments, offers, slots, waitlist
 from tests.conftest import CSRF_INPUT, csrf_token
 from tests.factories import make_patient, make_slot, practitioner_of
 
@@ -218,7 +218,7 @@ def test_not_for_me_declines_once(client, offered):
 def test_a_slot_blocked_since_is_refused_kindly(client, offered):
     path = book_link(offered.ana, offered.slot)
     form = csrf_from(client, path)
-    schedule.block_slot(offered.slot.id, offered.staff)
+    slots.block_slot(offered.slot.id, offered.staff)
     page = client.get(path)
     assert page.status_code == 409 and title(page) == "This time is no longer available"
     response = client.post(path, data={"csrf_token": form})

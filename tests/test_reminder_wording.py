@@ -16,7 +16,7 @@ from sqlalchemy import select
 from dashboard.clinic_time import clinic_when
 from dashboard.extensions import db
 from dashboard.models import EmailMessage
-from dashboard.services import appointments, reminders, schedule
+from dashboard.services import appointments, reminders, slots
 from tests.factories import make_patient, practitioner_of
 
 NZ = ZoneInfo("Pacific/Auckland")
@@ -70,9 +70,7 @@ def book_at(people, patient, starts: datetime):
     """An appointment at `starts`, booked a week before (so every reminder is due)."""
     practitioner = practitioner_of(people["practitioner"])
     with time_machine.travel(starts - timedelta(days=7), tick=False):
-        [slot] = schedule.add_slots(
-            practitioner.id, [schedule.Span(starts, starts + timedelta(minutes=30))], by_user_id=None
-        )
+        [slot] = slots.add_slots(practitioner.id, [slots.Span(starts, starts + timedelta(minutes=30))], by_user_id=None)
         return appointments.book(patient_id=patient.id, slot_id=slot.id, by_user=people["staff"]).appointment
 
 

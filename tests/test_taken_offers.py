@@ -16,7 +16,7 @@ from dashboard import patient_links
 from dashboard.extensions import db
 from dashboard.models import Appointment, AppointmentStatus, Offer, OfferStatus, WaitlistEntry
 from dashboard.models.base import utcnow
-from dashboard.services import appointments, offers, schedule, waitlist
+from dashboard.services import appointments, offers, slots, waitlist
 from dashboard.services import patient_portal as portal
 from dashboard.services.users import set_active
 from tests.conftest import CSRF_INPUT
@@ -156,7 +156,7 @@ def test_a_patient_who_turned_off_offers_is_told_how_to_hear_of_one(client, take
 
 
 def test_a_withdrawn_offer_shows_the_other_times_too(client, taken):
-    schedule.block_slot(taken.later.id, taken.people["staff"])
+    slots.block_slot(taken.later.id, taken.people["staff"])
     other = make_slot(taken.practitioner, starts_in=timedelta(days=8))
     page = client.get(link(taken.ben, taken.later))
     assert page.status_code == 409 and title(page) == "This time is no longer available"

@@ -22,7 +22,7 @@ from dashboard.extensions import db
 from dashboard.models import EmailMessage, EmailStatus, Notification, Role
 from dashboard.models.base import utcnow
 from dashboard.notify.kinds import KINDS
-from dashboard.services import appointments, billing, inventory, reminders, schedule, waitlist
+from dashboard.services import appointments, billing, inventory, reminders, slots, waitlist
 from dashboard.services.billing import Line
 from dashboard.services.users import create_user
 from tests.conftest import PASSWORD, ROOT, AuthActions, process_env
@@ -127,9 +127,9 @@ def make_every_kind(people: dict) -> dict:
 
     waitlist.add(practitioner.id, wei.id, by_user=desk)
     waitlist.add(practitioner.id, ana.id, by_user=desk)
-    schedule.add_slots(
+    slots.add_slots(
         practitioner.id,
-        [schedule.Span(utcnow() + timedelta(days=9), utcnow() + timedelta(days=9, minutes=30))],
+        [slots.Span(utcnow() + timedelta(days=9), utcnow() + timedelta(days=9, minutes=30))],
         by_user_id=desk.id,
     )
     return {"patients": patients, "refused": refused}

@@ -299,7 +299,7 @@ def test_another_practitioners_appointment_is_403(client, auth, people, drno):
 
 
 def test_set_wants_earlier_changes_only_the_flag(people, drwho, booked):
-    from dashboard.services.earlier import set_wants_earlier
+    from dashboard.services.appointments import set_wants_earlier
 
     before = (booked.starts_at, booked.slot_id, booked.status)
     assert set_wants_earlier(booked.id, True, people["practitioner"]).wants_earlier is True

@@ -1,5 +1,6 @@
 """Appointments: the lists, booking, confirming, cancelling, and the reschedule queue."""
 
-from dashboard.appointments.routes import bp
+from dashboard.appointments import requests, routes  # noqa: F401  the views, registered on bp
+from dashboard.appointments.blueprint import bp
 
 __all__ = ["bp"]

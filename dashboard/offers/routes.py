@@ -8,7 +8,7 @@ from dashboard.extensions import db
 from dashboard.models import Practitioner, Slot
 from dashboard.pages import int_or_none
 from dashboard.security import DESK, EVERYONE, roles_required
-from dashboard.services import offers, schedule
+from dashboard.services import offers, practitioners
 
 bp = Blueprint("offers", __name__)
 
@@ -82,7 +82,7 @@ def index():
         "offers/index.html",
         groups=groups,
         practitioner=practitioner,
-        choices=schedule.practitioners_for(current_user) if _is_desk() else [],
+        choices=practitioners.practitioners_for(current_user) if _is_desk() else [],
         limit=RECENT,
         **common,
     )

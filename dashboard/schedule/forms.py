@@ -6,7 +6,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, NumberRange
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from dashboard.services.schedule import MIN_SLOT_MINUTES, clinic_today
+from dashboard.clinic_time import clinic_today
+from dashboard.services.slots import MIN_SLOT_MINUTES
 
 WEEKDAYS = [SelectChoice(i, name) for i, name in enumerate(["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"])]
 TIME_FORMATS = ["%H:%M", "%H:%M:%S"]  # browsers send seconds when the input has a step under a minute

@@ -11,7 +11,7 @@ from dashboard.models.base import utcnow
 from dashboard.pages import int_or_none
 from dashboard.schedule.forms import WEEKDAYS, RecurringForm, SlotForm
 from dashboard.security import EVERYONE, practitioner_or_abort, roles_required
-from dashboard.services import ServiceError, schedule
+from dashboard.services import ServiceError, practitioners, slots, week_grid
 
 bp = Blueprint("schedule", __name__)
 
@@ -63,9 +63,9 @@ def _render_week(practitioner: Practitioner, shown: date, *, one=None, many=None
     blank_one, blank_many = _blank_forms(practitioner, shown)
     return render_template(
         "schedule/week.html",
-        week=schedule.week(practitioner, shown),
+        week=week_grid.week(practitioner, shown),
         practitioner=practitioner,
-        choices=schedule.practitioners_for(current_user),
+        choices=practitioners.practitioners_for(current_user),
         is_desk=not current_user.has_role(Role.PRACTITIONER),
         one=one or blank_one,
         many=many or blank_many,
@@ -127,7 +127,7 @@ def add_slot():
     shown = _as_day(form.week.data) or clinic_today()
     if form.validate():
         try:
-            slot = schedule.add_slot(
+            slot = slots.add_slot(
                 practitioner.id, form.day.data, form.start.data, form.end.data, by_user_id=current_user.id
             )
         except ServiceError as exc:
@@ -147,19 +147,20 @@ def add_recurring():
     shown = _as_day(form.week.data) or clinic_today()
     if form.validate():
         try:
-            spans = schedule.recurring_spans(
+            added = slots.add_recurring(
+                practitioner.id,
                 first_day=form.first_day.data,
                 weeks=form.weeks.data,
                 weekdays=set(form.weekdays.data),
                 start=form.from_time.data,
                 end=form.to_time.data,
                 minutes=form.minutes.data,
+                by_user_id=current_user.id,
             )
-            slots = schedule.add_slots(practitioner.id, spans, by_user_id=current_user.id)
         except ServiceError as exc:
             flash(str(exc), "danger")
         else:
-            return _added(practitioner, slots)
+            return _added(practitioner, added)
     return _render_week(practitioner, shown, many=form, status=400)
 
 
@@ -186,16 +187,16 @@ def _slot_action(slot_id: int, change, done: str):
 @bp.route("/slots/<int:slot_id>/block", methods=["POST"])
 @roles_required(*EVERYONE)
 def block(slot_id: int):
-    return _slot_action(slot_id, schedule.block_slot, "is blocked")
+    return _slot_action(slot_id, slots.block_slot, "is blocked")
 
 
 @bp.route("/slots/<int:slot_id>/unblock", methods=["POST"])
 @roles_required(*EVERYONE)
 def unblock(slot_id: int):
-    return _slot_action(slot_id, schedule.unblock_slot, "is open again")
+    return _slot_action(slot_id, slots.unblock_slot, "is open again")
 
 
 @bp.route("/slots/<int:slot_id>/remove", methods=["POST"])
 @roles_required(*EVERYONE)
 def remove(slot_id: int):
-    return _slot_action(slot_id, schedule.remove_slot, "was removed")
+    return _slot_action(slot_id, slots.remove_slot, "was removed")

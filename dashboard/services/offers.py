@@ -58,8 +58,7 @@ from dashboard.models import (
 )
 from dashboard.models.base import utcnow
 from dashboard.navigation import path_for
-from dashboard.services import ServiceError, appointments, waitlist
-from dashboard.services import schedule as slots
+from dashboard.services import ServiceError, appointments, slots, waitlist
 from dashboard.wording import plural
 
 log = logging.getLogger(__name__)

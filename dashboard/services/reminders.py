@@ -22,6 +22,7 @@ from dashboard import notify, patient_links
 from dashboard.extensions import db
 from dashboard.models import Appointment, AppointmentStatus
 from dashboard.models.base import utcnow
+from dashboard.services import unit_of_work
 
 log = logging.getLogger(__name__)
 
@@ -49,37 +50,37 @@ def send_appointment_reminders(hours: int, *, now: datetime | None = None) -> in
     if hours <= 0:
         raise ValueError("hours must be positive")
     now = now or utcnow()
-    due = db.session.scalars(
-        select(Appointment)
-        .options(joinedload(Appointment.patient), joinedload(Appointment.practitioner))
-        .where(
-            Appointment.status == AppointmentStatus.CONFIRMED,
-            Appointment.starts_at > now,
-            Appointment.starts_at <= now + timedelta(hours=hours),
-        )
-        .order_by(Appointment.starts_at)
-    ).all()
-    lead = timedelta(hours=hours)
-    messages = [
-        notify.Message(
-            to=appointment.patient.email,
-            context={
-                "patient": appointment.patient,
-                "appointment": appointment,
-                "written_at": now,  # the email says "tomorrow at 9:30 am" from this moment
-                **patient_links.for_appointment(appointment.id, appointment.patient_id),
-                **patient_links.for_optional_email("appointment_reminder", appointment.patient_id),
-            },
-            dedupe_key=reminder_key(appointment, hours),
-            patient_id=appointment.patient_id,
-            appointment_id=appointment.id,
-        )
-        for appointment in due
-        if appointment.scheduled_at <= appointment.starts_at - lead  # booked in time for this reminder
-    ]
-    written = 0
-    for start in range(0, len(messages), BATCH):
-        written += len(notify.emails("appointment_reminder", messages[start : start + BATCH]))
-    db.session.commit()
+    with unit_of_work():
+        due = db.session.scalars(
+            select(Appointment)
+            .options(joinedload(Appointment.patient), joinedload(Appointment.practitioner))
+            .where(
+                Appointment.status == AppointmentStatus.CONFIRMED,
+                Appointment.starts_at > now,
+                Appointment.starts_at <= now + timedelta(hours=hours),
+            )
+            .order_by(Appointment.starts_at)
+        ).all()
+        lead = timedelta(hours=hours)
+        messages = [
+            notify.Message(
+                to=appointment.patient.email,
+                context={
+                    "patient": appointment.patient,
+                    "appointment": appointment,
+                    "written_at": now,  # the email says "tomorrow at 9:30 am" from this moment
+                    **patient_links.for_appointment(appointment.id, appointment.patient_id),
+                    **patient_links.for_optional_email("appointment_reminder", appointment.patient_id),
+                },
+                dedupe_key=reminder_key(appointment, hours),
+                patient_id=appointment.patient_id,
+                appointment_id=appointment.id,
+            )
+            for appointment in due
+            if appointment.scheduled_at <= appointment.starts_at - lead  # booked in time for this reminder
+        ]
+        written = 0
+        for start in range(0, len(messages), BATCH):
+            written += len(notify.emails("appointment_reminder", messages[start : start + BATCH]))
     log.info("reminders %sh ahead: %d due, %d written", hours, len(messages), written)
     return written

@@ -16,8 +16,7 @@ from dashboard.clinic_time import clinic_today
 from dashboard.extensions import db
 from dashboard.models import Patient, User, WaitlistEntry
 from dashboard.models.base import utcnow
-from dashboard.services import ServiceError
-from dashboard.services import schedule as slots
+from dashboard.services import ServiceError, practitioners
 
 PREFERENCES_LENGTH = 200
 
@@ -44,7 +43,7 @@ def add(
     preferences: str = "",
     expires_on: date | None = None,
 ) -> WaitlistEntry:
-    slots.practitioner_for(by_user, practitioner_id)
+    practitioners.practitioner_for(by_user, practitioner_id)
     if db.session.get(Patient, patient_id) is None:
         raise ServiceError("Choose a patient.")
     if expires_on is not None and expires_on < clinic_today():
@@ -107,7 +106,7 @@ def _open_entry(entry_id: int, by_user: User) -> WaitlistEntry:
     entry = db.session.get(WaitlistEntry, entry_id)
     if entry is None or entry.ended_at is not None:
         raise ServiceError("That patient is no longer on the waiting list.")
-    slots.practitioner_for(by_user, entry.practitioner_id)
+    practitioners.practitioner_for(by_user, entry.practitioner_id)
     return entry
 
 

@@ -6,7 +6,7 @@ from dashboard.forms import ActionForm, first_error
 from dashboard.models import Practitioner, WaitlistEntry
 from dashboard.pages import SEARCH_LENGTH, int_or_none, search_term
 from dashboard.security import DESK, EVERYONE, practitioner_or_abort, roles_required
-from dashboard.services import ServiceError, offers, schedule, waitlist
+from dashboard.services import ServiceError, offers, practitioners, waitlist
 from dashboard.services import patients as patient_service
 from dashboard.waitlist.forms import AddForm, MoveForm, UrgentForm
 
@@ -45,7 +45,7 @@ def _render(practitioner: Practitioner, form: AddForm, q: str, status: int = 200
     return render_template(
         "waitlist/index.html",
         practitioner=practitioner,
-        choices=schedule.practitioners_for(current_user),
+        choices=practitioners.practitioners_for(current_user),
         is_desk=_is_desk(),
         entries=waitlist.entries(practitioner.id),
         interested=offers.interested(practitioner.id),

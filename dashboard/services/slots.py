@@ -1,68 +1,31 @@
-"""Practitioners' availability: adding, blocking and removing slots, and the week at a glance.
+"""Practitioners' slots: adding, blocking, unblocking and removing them, and the open ones ahead.
 
 Times come in as the clinic's wall-clock times (a date plus "09:00") and are
 stored in UTC, converted day by day, so "every Tuesday at 09:00" stays at
 09:00 on both sides of a daylight-saving change.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import and_, select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy import select, update
 
+from dashboard import events
 from dashboard.clinic_time import (
     SkippedTime,
     clinic_hour,
-    clinic_today,
-    clinic_zone,
     describe,
     describe_time,
     local_to_utc,
 )
 from dashboard.extensions import db
-from dashboard.models import ACTIVE, Appointment, AppointmentStatus, Offer, Practitioner, Role, Slot, SlotStatus, User
+from dashboard.models import Appointment, Offer, Slot, SlotStatus, User
 from dashboard.models.base import utcnow
-from dashboard.services import ServiceError
+from dashboard.services import ServiceError, unit_of_work
+from dashboard.services.practitioners import lock_practitioner, practitioner_for
 
 MAX_SLOTS_AT_ONCE = 500
 MIN_SLOT_MINUTES = 5
-
-
-# ------------------------------------------------------------------ who may manage whom
-
-
-def practitioners_for(user: User) -> list[Practitioner]:
-    """Whose schedules `user` may manage: their own for a practitioner, everyone's for the desk."""
-    if user.has_role(Role.PRACTITIONER):
-        return list(db.session.scalars(select(Practitioner).where(Practitioner.user_id == user.id)))
-    return list(db.session.scalars(select(Practitioner).where(Practitioner.active).order_by(Practitioner.name)))
-
-
-def practitioner_for(user: User, practitioner_id: int | None) -> Practitioner:
-    """The practitioner `user` asked for (or their own, or the first); ServiceError if not theirs."""
-    allowed = practitioners_for(user)
-    if not allowed:
-        raise ServiceError("There is no practitioner whose schedule you can manage yet.")
-    if practitioner_id is None:
-        return allowed[0]
-    for practitioner in allowed:
-        if practitioner.id == practitioner_id:
-            return practitioner
-    if user.has_role(Role.PRACTITIONER):
-        raise ServiceError("You can only manage your own schedule.")
-    raise ServiceError("That practitioner is not taking appointments.")
-
-
-def lock_practitioner(practitioner_id: int) -> None:
-    """Serialise changes to one practitioner's time until this transaction ends.
-
-    A no-op UPDATE of the practitioner's row: PostgreSQL locks the row, SQLite
-    takes its write lock, so two people adding overlapping slots (or an ad hoc
-    appointment) at once are checked one after the other."""
-    db.session.execute(
-        update(Practitioner).where(Practitioner.id == practitioner_id).values(active=Practitioner.active)
-    )
 
 
 # ------------------------------------------------------------------ adding slots
@@ -106,6 +69,23 @@ def recurring_spans(
     return spans
 
 
+def add_recurring(
+    practitioner_id: int,
+    *,
+    first_day: date,
+    weeks: int,
+    weekdays: set[int],
+    start: time,
+    end: time,
+    minutes: int,
+    by_user_id: int | None,
+) -> list[Slot]:
+    """The slots of `recurring_spans`, added all or none."""
+    spans = recurring_spans(first_day=first_day, weeks=weeks, weekdays=weekdays, start=start, end=end, minutes=minutes)
+    return add_slots(practitioner_id, spans, by_user_id=by_user_id)
+
+
+@unit_of_work()
 def add_slots(practitioner_id: int, spans: list[Span], *, by_user_id: int | None) -> list[Slot]:
     """Add open slots, all or none: any in the past or overlapping another refuses the lot."""
     if len(spans) > MAX_SLOTS_AT_ONCE:
@@ -124,7 +104,6 @@ def add_slots(practitioner_id: int, spans: list[Span], *, by_user_id: int | None
     lock_practitioner(practitioner_id)
     clash = first_clash(practitioner_id, spans)
     if clash is not None:
-        db.session.rollback()
         span, slot = clash
         raise ServiceError(
             f"{describe(span.starts_at)}–{describe_time(span.ends_at)} overlaps a slot that already exists "
@@ -142,15 +121,8 @@ def add_slots(practitioner_id: int, spans: list[Span], *, by_user_id: int | None
     ]
     db.session.add_all(slots)
     db.session.flush()
-    _offers().opened(practitioner_id, [slot.id for slot in slots])
-    db.session.commit()
+    events.slots_opened.send(practitioner_id, slot_ids=[slot.id for slot in slots])
     return slots
-
-
-def _offers():
-    from dashboard.services import offers  # offers build on this module
-
-    return offers
 
 
 def first_clash(practitioner_id: int, spans: list[Span]) -> tuple[Span, Slot] | None:
@@ -190,6 +162,7 @@ def _managed_slot(slot_id: int, user: User) -> Slot:
     return slot
 
 
+@unit_of_work()
 def block_slot(slot_id: int, user: User) -> Slot:
     slot = _managed_slot(slot_id, user)
     if slot.starts_at <= utcnow():
@@ -198,13 +171,13 @@ def block_slot(slot_id: int, user: User) -> Slot:
         update(Slot).where(Slot.id == slot_id, Slot.status == SlotStatus.OPEN).values(status=SlotStatus.BLOCKED)
     ).rowcount
     if changed:
-        _offers().withdraw(slot_id)
-    db.session.commit()
+        events.slots_closed.send(slot.practitioner_id, slot_ids=[slot_id])
     if not changed:
         raise ServiceError(_why_not_open(slot))
     return slot
 
 
+@unit_of_work()
 def unblock_slot(slot_id: int, user: User) -> Slot:
     slot = _managed_slot(slot_id, user)
     if slot.starts_at <= utcnow():
@@ -215,13 +188,13 @@ def unblock_slot(slot_id: int, user: User) -> Slot:
         .values(status=SlotStatus.OPEN, opened_at=utcnow(), offered_at=None)
     ).rowcount
     if changed:
-        _offers().opened(slot.practitioner_id, [slot_id])
-    db.session.commit()
+        events.slots_opened.send(slot.practitioner_id, slot_ids=[slot_id])
     if not changed:
         raise ServiceError("That slot is not blocked.")
     return slot
 
 
+@unit_of_work()
 def remove_slot(slot_id: int, user: User) -> None:
     """Delete an open or blocked slot; a booked one must be cancelled first. Past ones stay as history."""
     slot = _managed_slot(slot_id, user)
@@ -238,7 +211,6 @@ def remove_slot(slot_id: int, user: User) -> None:
             Slot.__table__.c.id == slot_id, Slot.__table__.c.status.in_([SlotStatus.OPEN, SlotStatus.BLOCKED])
         )
     ).rowcount
-    db.session.commit()
     if not deleted:
         raise ServiceError(_why_not_open(slot))
 
@@ -268,59 +240,3 @@ def open_slots(practitioner_id: int, *, limit: int = 20, after: datetime | None 
             .limit(limit)
         )
     )
-
-
-@dataclass
-class Day:
-    day: date
-    slots: list[Slot] = field(default_factory=list)
-
-    @property
-    def is_today(self) -> bool:
-        return self.day == clinic_today()
-
-
-@dataclass
-class Week:
-    practitioner: Practitioner
-    monday: date
-    days: list[Day]
-    appointments: dict[int, Appointment]  # by slot id, the live ones
-
-    @property
-    def previous(self) -> date:
-        return self.monday - timedelta(days=7)
-
-    @property
-    def next(self) -> date:
-        return self.monday + timedelta(days=7)
-
-    def count(self, status: str) -> int:
-        return sum(1 for d in self.days for s in d.slots if s.status == status)
-
-
-def week(practitioner: Practitioner, any_day: date) -> Week:
-    """The practitioner's slots Monday to Sunday of the week holding `any_day`, with who booked what."""
-    monday = any_day - timedelta(days=any_day.weekday())
-    start = local_to_utc(monday, time(0))
-    end = local_to_utc(monday + timedelta(days=7), time(0))
-    slots = db.session.scalars(
-        select(Slot)
-        .where(Slot.practitioner_id == practitioner.id, Slot.starts_at >= start, Slot.starts_at < end)
-        .order_by(Slot.starts_at)
-    ).all()
-    appointments = db.session.scalars(
-        select(Appointment)
-        .options(joinedload(Appointment.patient))
-        .where(
-            and_(
-                Appointment.slot_id.in_([s.id for s in slots]),
-                Appointment.status.in_([*ACTIVE, AppointmentStatus.COMPLETED, AppointmentStatus.NO_SHOW]),
-            )
-        )
-    ).all()
-    zone = clinic_zone()
-    days = [Day(monday + timedelta(days=i)) for i in range(7)]
-    for slot in slots:
-        days[(slot.starts_at.astimezone(zone).date() - monday).days].slots.append(slot)
-    return Week(practitioner, monday, days, {a.slot_id: a for a in appointments})
