@@ -15,7 +15,6 @@ import ssl
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import SimpleNamespace
@@ -23,48 +22,16 @@ from types import SimpleNamespace
 from flask import current_app
 from sqlalchemy import bindparam, select, update
 
-from dashboard import queues
 from dashboard.extensions import db
 from dashboard.models import EmailMessage, EmailStatus
 from dashboard.models.base import utcnow
 from dashboard.navigation import external_url, path_for
 from dashboard.notify import headers, in_app, mime
+from dashboard.notify.handoff import enqueue
 
 log = logging.getLogger(__name__)
 
-DELIVER_JOB = "dashboard.jobs.email.deliver"
 GAVE_UP = "gave up after"  # how a failure that was only ever temporary starts its error
-
-
-# ----------------------------------------------------------------- enqueueing
-
-
-def enqueue(pending: Iterable[tuple[int, datetime]]) -> None:
-    """Hand written rows to the workers: due ones now, later ones at their time."""
-    if current_app.config["MAIL_BACKEND"] == "outbox":
-        return  # kept in the outbox, not sent (the development default)
-    pending = list(pending)
-    now = utcnow()
-    due = sorted(message_id for message_id, at in pending if at <= now)
-    later: dict[datetime, list[int]] = {}
-    for message_id, at in pending:
-        if at > now:
-            later.setdefault(at.replace(microsecond=0), []).append(message_id)
-    for chunk in _chunks(due, current_app.config["OUTBOX_BATCH_SIZE"]):
-        queues.enqueue(DELIVER_JOB, chunk, queue="emails", job_timeout=_job_timeout())
-    for at, ids in later.items():
-        queues.enqueue_at(at + timedelta(seconds=1), DELIVER_JOB, ids, queue="emails", job_timeout=_job_timeout())
-
-
-def _chunks(ids: list[int], size: int) -> Iterable[list[int]]:
-    for start in range(0, len(ids), size):
-        yield ids[start : start + size]
-
-
-def _job_timeout() -> int:
-    """RQ stops a job before its rows could look stuck, so the sweeper never
-    requeues rows that a live worker is still sending."""
-    return max(60, current_app.config["OUTBOX_SENDING_TIMEOUT"] - 60)
 
 
 # ------------------------------------------------------------------- claiming

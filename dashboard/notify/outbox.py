@@ -14,20 +14,18 @@ from datetime import datetime
 from email.utils import make_msgid
 
 from flask import current_app
-from sqlalchemy import event, select, text, update
+from sqlalchemy import select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
 
 from dashboard.extensions import db
 from dashboard.models import EmailAttachment, EmailMessage, EmailStatus, PatientEmailPreference
 from dashboard.models.base import utcnow
-from dashboard.notify import ics, kinds, mime, recipients
+from dashboard.notify import handoff, ics, kinds, mime, recipients
 from dashboard.notify.render import Rendered, render_emails
 
 log = logging.getLogger(__name__)
 
-PENDING = "outbox_pending"
 KEY_CHUNK = 500  # dedupe keys per IN (...) query
 
 
@@ -106,7 +104,7 @@ def emails(kind: str, messages: Iterable[Message]) -> list[int]:
             # Without a key the bulk insert cannot tell which new id is this row's.
             message_id = _insert(row)
             _attach({message_id: attachments})
-            _remember([(message_id, row["next_attempt_at"])])
+            handoff.remember([(message_id, row["next_attempt_at"])])
             alone.append(message_id)
             continue
         if attachments:
@@ -118,7 +116,7 @@ def emails(kind: str, messages: Iterable[Message]) -> list[int]:
     written = _insert_many(rows)
     due = {row["dedupe_key"]: row["next_attempt_at"] for row in rows if row["dedupe_key"] is not None}
     _attach({message_id: files[key] for message_id, key in written if key in files})
-    _remember([(message_id, due.get(key, now)) for message_id, key in written])
+    handoff.remember([(message_id, due.get(key, now)) for message_id, key in written])
     return alone + [message_id for message_id, _ in written]
 
 
@@ -276,11 +274,6 @@ def _attach(attachments: dict[int | None, Sequence[Attachment]]) -> None:
         db.session.execute(EmailAttachment.__table__.insert(), rows)
 
 
-def _remember(written: list[tuple[int | None, datetime]]) -> None:
-    """Queue these ids when the transaction commits."""
-    db.session.info.setdefault(PENDING, []).extend((i, due) for i, due in written if i is not None)
-
-
 def calendar_attachment(kind: str, context: dict, to: str | None = None) -> Attachment:
     """The invitation a calendar kind carries for the context's appointment, to the address
     `to` (by default the context's patient's): the attendee, named as the patient."""
@@ -305,20 +298,3 @@ def cancel(*, message_id: int | None = None, dedupe_key: str | None = None, held
     cancelled = {"status": EmailStatus.CANCELLED, "last_error": "cancelled before sending"}
     result = db.session.execute(update(EmailMessage).where(*conditions).values(**cancelled))
     return result.rowcount > 0
-
-
-@event.listens_for(Session, "after_commit")
-def _enqueue_after_commit(session: Session) -> None:
-    pending = session.info.pop(PENDING, None)
-    if pending:
-        from dashboard.notify import delivery
-
-        try:
-            delivery.enqueue(pending)
-        except Exception:  # noqa: BLE001  the change is committed; the sweeper delivers what was not queued
-            log.exception("could not queue %d email(s) after commit; the sweeper will", len(pending))
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget_after_rollback(session: Session) -> None:
-    session.info.pop(PENDING, None)

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from dashboard.extensions import db
 from dashboard.models import EmailAttachment, EmailMessage, EmailStatus
 from dashboard.models.base import utcnow
+from dashboard.notify import handoff
 from dashboard.services import ServiceError
 from dashboard.services.search import containing
 from dashboard.templating import clinic_zone
@@ -64,8 +65,6 @@ def resend(message_id: int) -> EmailMessage:
     ]
     db.session.add(copy)
     db.session.flush()
-    from dashboard.notify.outbox import PENDING
-
-    db.session.info.setdefault(PENDING, []).append((copy.id, copy.next_attempt_at))
+    handoff.remember([(copy.id, copy.next_attempt_at)])
     db.session.commit()
     return copy
