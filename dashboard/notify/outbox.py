@@ -14,7 +14,7 @@ from datetime import datetime
 from email.utils import make_msgid
 
 from flask import current_app
-from sqlalchemy import select, text, update
+from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -22,11 +22,10 @@ from dashboard.extensions import db
 from dashboard.models import EmailAttachment, EmailMessage, EmailStatus, PatientEmailPreference
 from dashboard.models.base import utcnow
 from dashboard.notify import handoff, ics, kinds, mime, recipients
+from dashboard.notify.queued import KEY_CHUNK, used_keys
 from dashboard.notify.render import Rendered, render_emails
 
 log = logging.getLogger(__name__)
-
-KEY_CHUNK = 500  # dedupe keys per IN (...) query
 
 
 @dataclass(frozen=True)
@@ -182,15 +181,6 @@ def _recipients(kind: str, message: Message) -> list[str]:
     return to_list
 
 
-def used_keys(keys: list[str]) -> set[str]:
-    """The dedupe keys among `keys` already in the outbox, so their emails are not even rendered."""
-    used: set[str] = set()
-    column = EmailMessage.dedupe_key
-    for start in range(0, len(keys), KEY_CHUNK):
-        used.update(db.session.scalars(select(column).where(column.in_(keys[start : start + KEY_CHUNK]))))
-    return used
-
-
 def _unsubscribed(kind: str, patient_ids: set[int]) -> set[int]:
     """Patients among `patient_ids` who unsubscribed from this optional kind: it is not even written."""
     if not patient_ids or not kinds.get(kind).optional:
@@ -282,19 +272,3 @@ def calendar_attachment(kind: str, context: dict, to: str | None = None) -> Atta
     to = to or patient.email
     data = ics.invitation(method, context["appointment"], attendee=to, attendee_name=getattr(patient, "name", ""))
     return Attachment(ics.FILENAME, ics.content_type(method), data)
-
-
-def cancel(*, message_id: int | None = None, dedupe_key: str | None = None, held_only: bool = False) -> bool:
-    """Cancel a queued email (e.g. within a grace period); False once it is on its way or sent.
-
-    With `held_only`, only an email still waiting for its not-before time and
-    never tried: one a worker simply hasn't reached yet is left to go."""
-    if (message_id is None) == (dedupe_key is None):
-        raise ValueError("give exactly one of message_id or dedupe_key")
-    condition = EmailMessage.id == message_id if message_id is not None else EmailMessage.dedupe_key == dedupe_key
-    conditions = [condition, EmailMessage.status == EmailStatus.QUEUED]
-    if held_only:
-        conditions += [EmailMessage.attempts == 0, EmailMessage.next_attempt_at > utcnow()]
-    cancelled = {"status": EmailStatus.CANCELLED, "last_error": "cancelled before sending"}
-    result = db.session.execute(update(EmailMessage).where(*conditions).values(**cancelled))
-    return result.rowcount > 0
