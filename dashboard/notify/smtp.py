@@ -129,7 +129,7 @@ def _tls_context() -> ssl.SSLContext:
 
 def open_smtp() -> smtplib.SMTP:
     """One connection for a whole batch, with a socket timeout and verified TLS
-    (Flask-Mail sets neither)."""
+    (smtplib's defaults give neither)."""
     config = current_app.config
     timeout = config["MAIL_TIMEOUT"]
     local_hostname = config["MAIL_EHLO_HOSTNAME"]
