@@ -14,14 +14,14 @@ from enum import StrEnum
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from dashboard.extensions import db
+from dashboard.extensions import Model
 from dashboard.models.base import UTCDateTime, utcnow
 from dashboard.models.patient import Patient
 from dashboard.models.practitioner import Practitioner
 from dashboard.models.schedule import Slot
 
 
-class WaitlistEntry(db.Model):
+class WaitlistEntry(Model):
     __tablename__ = "waitlist_entries"
     __table_args__ = (
         CheckConstraint("end_reason IN ('booked', 'expired', 'removed')", name="end_reason_known"),
@@ -86,7 +86,7 @@ class InterestReason(StrEnum):
         ]
 
 
-class Offer(db.Model):
+class Offer(Model):
     __tablename__ = "offers"
     __table_args__ = (
         CheckConstraint(
@@ -129,7 +129,7 @@ class Offer(db.Model):
         return f"<Offer {self.id} slot {self.slot_id} to {self.patient_id} {self.status}>"
 
 
-class PatientMessage(db.Model):
+class PatientMessage(Model):
     """What a patient sees on their own page: offers and news about their appointments."""
 
     __tablename__ = "patient_messages"
@@ -144,7 +144,7 @@ class PatientMessage(db.Model):
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
-class PatientEmailPreference(db.Model):
+class PatientEmailPreference(Model):
     """A patient's choice about one optional kind of email (offers, reminders...); no row: they get it."""
 
     __tablename__ = "patient_email_preferences"

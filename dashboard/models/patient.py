@@ -5,11 +5,11 @@ from datetime import datetime
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from dashboard.extensions import db
+from dashboard.extensions import Model
 from dashboard.models.base import UTCDateTime, utcnow
 
 
-class Patient(db.Model):
+class Patient(Model):
     __tablename__ = "patients"
 
     id: Mapped[int] = mapped_column(primary_key=True)

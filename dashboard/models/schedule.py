@@ -13,7 +13,7 @@ from enum import StrEnum
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from dashboard.extensions import db
+from dashboard.extensions import Model
 from dashboard.models.base import UTCDateTime, utcnow
 from dashboard.models.patient import Patient
 from dashboard.models.practitioner import Practitioner
@@ -50,7 +50,7 @@ class RequestStatus(StrEnum):
     EXPIRED = "expired"
 
 
-class Slot(db.Model):
+class Slot(Model):
     __tablename__ = "slots"
     __table_args__ = (
         CheckConstraint("status IN ('open', 'booked', 'blocked')", name="status_known"),
@@ -82,7 +82,7 @@ class Slot(db.Model):
         return f"<Slot {self.id} {self.starts_at:%Y-%m-%d %H:%M}Z {self.status}>"
 
 
-class Appointment(db.Model):
+class Appointment(Model):
     __tablename__ = "appointments"
     __table_args__ = (
         CheckConstraint("status IN ('pending', 'confirmed', 'cancelled', 'completed', 'no_show')", name="status_known"),
@@ -153,7 +153,7 @@ class Appointment(db.Model):
         return f"<Appointment {self.id} {self.starts_at:%Y-%m-%d %H:%M}Z {self.status}>"
 
 
-class RescheduleRequest(db.Model):
+class RescheduleRequest(Model):
     __tablename__ = "reschedule_requests"
     __table_args__ = (
         CheckConstraint("status IN ('pending', 'approved', 'rejected', 'expired')", name="status_known"),

@@ -14,9 +14,11 @@ import smtplib
 import time
 from collections import deque
 from datetime import datetime, timedelta
+from typing import cast
 
 from flask import current_app
 from sqlalchemy import select, update
+from sqlalchemy.engine import CursorResult
 
 from dashboard.extensions import db
 from dashboard.models import EmailMessage, EmailStatus
@@ -54,11 +56,12 @@ def release_stuck(now: datetime | None = None) -> int:
     """Rows left in `sending` by a killed worker go back to the queue."""
     now = now or utcnow()
     cutoff = now - timedelta(seconds=current_app.config["OUTBOX_SENDING_TIMEOUT"])
-    result = db.session.execute(
+    statement = (
         update(EmailMessage)
         .where(EmailMessage.status == EmailStatus.SENDING, EmailMessage.claimed_at < cutoff)
         .values(status=EmailStatus.QUEUED, claimed_at=None, last_error="worker stopped while sending; requeued")
     )
+    result = cast(CursorResult, db.session.execute(statement))  # an UPDATE's result has a rowcount
     db.session.commit()
     if result.rowcount:
         log.warning("requeued %d email(s) stuck in sending", result.rowcount)
@@ -111,7 +114,8 @@ def _send_batch(messages: list[mime.Outgoing], recorder: Recorder) -> None:
     pending = deque(messages)
     # A slow server must not keep rows `sending` long enough to look stuck.
     deadline = time.monotonic() + current_app.config["OUTBOX_SENDING_TIMEOUT"] / 2
-    builder = Prefetcher(messages, current_app._get_current_object())
+    # The app itself, not the proxy, for the helper thread (the proxy is typed as Flask, so its own method is unknown).
+    builder = Prefetcher(messages, current_app._get_current_object())  # type: ignore[attr-defined]
     try:
         with open_smtp() as smtp:
             while pending:

@@ -12,11 +12,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import make_msgid
+from typing import cast
 
 from flask import current_app
 from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import CursorResult
 
 from dashboard.extensions import db
 from dashboard.models import EmailAttachment, EmailMessage, EmailStatus, PatientEmailPreference
@@ -90,7 +92,9 @@ def emails(kind: str, messages: Iterable[Message]) -> list[int]:
             seen.add(key)
 
     now = utcnow()
-    rows, files, alone = [], {}, []
+    rows: list[dict] = []
+    files: dict[str, list[Attachment]] = {}
+    alone: list[int] = []
     invites = _calendars(kind, todo)
     config = current_app.config
     batch = _Batch(kind, kinds.get(kind).optional, config.get("ADMIN_NOTIFICATION_EMAILS") or "",
@@ -102,11 +106,12 @@ def emails(kind: str, messages: Iterable[Message]) -> list[int]:
         if attachments and message.dedupe_key is None:
             # Without a key the bulk insert cannot tell which new id is this row's.
             message_id = _insert(row)
-            _attach({message_id: attachments})
-            handoff.remember([(message_id, row["next_attempt_at"])])
-            alone.append(message_id)
+            if message_id is not None:  # (a row without a key never conflicts)
+                _attach({message_id: attachments})
+                handoff.remember([(message_id, row["next_attempt_at"])])
+                alone.append(message_id)
             continue
-        if attachments:
+        if attachments and message.dedupe_key is not None:  # (always, past the branch above)
             files[message.dedupe_key] = attachments
         rows.append(row)
     if not rows:
@@ -185,7 +190,8 @@ def _unsubscribed(kind: str, patient_ids: set[int]) -> set[int]:
     """Patients among `patient_ids` who unsubscribed from this optional kind: it is not even written."""
     if not patient_ids or not kinds.get(kind).optional:
         return set()
-    ids, declined = sorted(patient_ids), set()
+    ids = sorted(patient_ids)
+    declined: set[int] = set()
     for start in range(0, len(ids), KEY_CHUNK):
         declined.update(
             db.session.scalars(
@@ -219,13 +225,13 @@ def _insert_many(rows: list[dict]) -> list[tuple[int, str | None]]:
     dialect = db.session.get_bind().dialect.name
     if dialect != "sqlite" or len(rows) < 2 or any(row["dedupe_key"] is None for row in rows):
         return [tuple(row) for row in db.session.execute(_insert_statement(dialect), rows).all()]
-    count = db.session.execute(_insert_statement("sqlite", returning=False), rows).rowcount
+    count = cast(CursorResult, db.session.execute(_insert_statement("sqlite", returning=False), rows)).rowcount
     last = db.session.scalar(text("SELECT last_insert_rowid()"))
     table = EmailMessage.__table__
     if count == len(rows):
         first = last - count + 1
-        ends = select(table.c.id, table.c.smtp_message_id).where(table.c.id.in_([first, last]))
-        ends = {message_id: smtp_id for message_id, smtp_id in db.session.execute(ends)}
+        query = select(table.c.id, table.c.smtp_message_id).where(table.c.id.in_([first, last]))
+        ends = {message_id: smtp_id for message_id, smtp_id in db.session.execute(query)}
         if ends == {first: rows[0]["smtp_message_id"], last: rows[-1]["smtp_message_id"]}:
             return [(first + n, row["dedupe_key"]) for n, row in enumerate(rows)]
     ours = {row["smtp_message_id"] for row in rows}
@@ -268,7 +274,11 @@ def calendar_attachment(kind: str, context: dict, to: str | None = None) -> Atta
     """The invitation a calendar kind carries for the context's appointment, to the address
     `to` (by default the context's patient's): the attendee, named as the patient."""
     method = kinds.get(kind).calendar
+    if method is None:
+        raise ValueError(f"{kind} emails carry no calendar invitation")
     patient = context.get("patient")
-    to = to or patient.email
+    to = to or getattr(patient, "email", None)
+    if not to:
+        raise ValueError("no address to send the invitation to")
     data = ics.invitation(method, context["appointment"], attendee=to, attendee_name=getattr(patient, "name", ""))
     return Attachment(ics.FILENAME, ics.content_type(method), data)

@@ -2,7 +2,10 @@
 that is still queued (within a grace period, say).
 """
 
+from typing import cast
+
 from sqlalchemy import select, update
+from sqlalchemy.engine import CursorResult
 
 from dashboard.extensions import db
 from dashboard.models import EmailMessage, EmailStatus
@@ -32,5 +35,5 @@ def cancel(*, message_id: int | None = None, dedupe_key: str | None = None, held
     if held_only:
         conditions += [EmailMessage.attempts == 0, EmailMessage.next_attempt_at > utcnow()]
     cancelled = {"status": EmailStatus.CANCELLED, "last_error": "cancelled before sending"}
-    result = db.session.execute(update(EmailMessage).where(*conditions).values(**cancelled))
+    result = cast(CursorResult, db.session.execute(update(EmailMessage).where(*conditions).values(**cancelled)))
     return result.rowcount > 0

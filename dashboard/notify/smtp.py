@@ -133,6 +133,7 @@ def open_smtp() -> smtplib.SMTP:
     config = current_app.config
     timeout = config["MAIL_TIMEOUT"]
     local_hostname = config["MAIL_EHLO_HOSTNAME"]
+    smtp: smtplib.SMTP
     if config["MAIL_USE_SSL"]:
         smtp = smtplib.SMTP_SSL(
             config["MAIL_SERVER"], config["MAIL_PORT"], local_hostname, timeout=timeout, context=_tls_context()
