@@ -11,7 +11,7 @@ import logging
 from rq import SimpleWorker, Worker
 
 from dashboard import create_app, queues
-from dashboard.jobs.schedule import build_scheduler
+from dashboard.jobs.cron import build_scheduler
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -94,11 +94,12 @@ def stage_breakdown(ids: list[int]) -> tuple[dict[str, float], dict[str, float]]
     from sqlalchemy import event
 
     from dashboard.extensions import db
-    from dashboard.notify import delivery
+    from dashboard.notify import delivery, smtp
 
-    wanted = ["_prepare", "_send", "claim"]
-    spent = {name: 0.0 for name in wanted if hasattr(delivery, name)}  # the app may have renamed some
-    originals = {name: getattr(delivery, name) for name in spent}
+    # (module, name): where the send loop looks each up (the app may have renamed some)
+    wanted = {"prepare": smtp, "send": delivery, "claim": delivery}
+    spent = {name: 0.0 for name, module in wanted.items() if hasattr(module, name)}
+    originals = {name: getattr(wanted[name], name) for name in spent}
 
     def timed(name):
         def wrapper(*args, **kwargs):
@@ -117,8 +118,8 @@ def stage_breakdown(ids: list[int]) -> tuple[dict[str, float], dict[str, float]]
         key = " ".join(words[:2]) if words[0] == "UPDATE" else f"SELECT .. {words[words.index('FROM') + 1]}"
         statements[key] = statements.get(key, 0) + 1
 
-    for name in spent:
-        setattr(delivery, name, timed(name))
+    for name in list(spent):
+        setattr(wanted[name], name, timed(name))
     original_sent = delivery.Recorder.sent
     spent["Recorder.sent"] = 0.0
 
@@ -139,7 +140,7 @@ def stage_breakdown(ids: list[int]) -> tuple[dict[str, float], dict[str, float]]
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
         for name, function in originals.items():
-            setattr(delivery, name, function)
+            setattr(wanted[name], name, function)
         delivery.Recorder.sent = original_sent
     per = {name: seconds * 1000 / len(ids) for name, seconds in spent.items()}
     per["total deliver()"] = total * 1000 / len(ids)

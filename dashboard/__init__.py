@@ -50,7 +50,7 @@ def instance_path() -> str:
 
 def _init_extensions(app: Flask) -> None:
     from dashboard import models  # noqa: F401  (registers the tables)
-    from dashboard.extensions import csrf, db, limiter, login_manager, mail, migrate
+    from dashboard.extensions import csrf, db, limiter, login_manager, migrate
     from dashboard.models.base import render_migration_item
 
     db.init_app(app)
@@ -63,7 +63,6 @@ def _init_extensions(app: Flask) -> None:
         render_item=render_migration_item,
     )
     csrf.init_app(app)
-    mail.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
 

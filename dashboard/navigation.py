@@ -2,6 +2,7 @@
 addresses emails link to."""
 
 import re
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from flask import current_app, request, url_for
@@ -45,7 +46,7 @@ PLAIN_VALUE = re.compile(r"[A-Za-z0-9_.-]+")
 MARKER = 7153902846093000
 
 
-def link_maker(endpoint: str):
+def link_maker(endpoint: str) -> Callable[..., str]:
     """`external_url` for one endpoint, for a job that builds thousands of links to it: the URL
     map builds the address once with markers in place of the values, and each link is that
     address with its values put in (values that would need quoting go through the URL map)."""

@@ -9,11 +9,12 @@ booked offer, a cancelled appointment), not by the signature alone.
 
 import functools
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
-from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired, Signer, URLSafeTimedSerializer
 from itsdangerous.encoding import base64_encode
 from itsdangerous.url_safe import URLSafeSerializerMixin
 
@@ -87,7 +88,7 @@ def _serializer_for(secret_key: str, purpose: str) -> URLSafeTimedSerializer:
 
 
 @functools.lru_cache(maxsize=64)
-def _signing(secret_key: str, purpose: str) -> tuple[URLSafeTimedSerializer, TimestampSigner]:
+def _signing(secret_key: str, purpose: str) -> tuple[URLSafeTimedSerializer, Signer]:
     serializer = _serializer_for(secret_key, purpose)
     return serializer, serializer.make_signer()
 
@@ -97,9 +98,9 @@ class Links:
     once per writer, so a fan-out that signs four links for each of thousands of patients
     makes one writer for all of them; the module's functions make one per call."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._secret = current_app.config["SECRET_KEY"]
-        self._makers: dict[str, object] = {}
+        self._makers: dict[str, Callable[..., str]] = {}
 
     def token(self, purpose: str, **ids: int | str) -> str:
         """Exactly what `_serializer(purpose).dumps(ids)` writes (tested against itsdangerous), with

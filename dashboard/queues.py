@@ -16,6 +16,7 @@ from rq import Queue
 from rq.job import Job
 
 from dashboard import redis_server
+from dashboard.extensions import db
 
 log = logging.getLogger(__name__)
 
@@ -129,22 +130,25 @@ def redis_ok(app: Flask | None = None) -> bool:
 
 
 def set_job_app(app: Flask) -> None:
-    """The app jobs run in; the worker sets it once, before forking."""
+    """The app jobs run in; the worker (worker.py) sets it once, before it starts working."""
     global _job_app
     _job_app = app
+
+
+NO_JOB_APP = (
+    "No app to run job {job} in: jobs run in a worker started by worker.py, which calls "
+    "dashboard.queues.set_job_app(app) first (`rq worker` alone does not)."
+)
 
 
 class AppJob(Job):
     """A job that runs inside the application context, as request handlers do."""
 
     def perform(self):
-        global _job_app
+        # The app comes from the worker: building it here would make this module, which the
+        # app factory's modules import, import the factory back.
         if _job_app is None:
-            from dashboard import create_app
-
-            _job_app = create_app()
-        from dashboard.extensions import db
-
+            raise RuntimeError(NO_JOB_APP.format(job=self.id))
         with _job_app.app_context():
             try:
                 return super().perform()

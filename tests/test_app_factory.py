@@ -94,3 +94,16 @@ def test_every_response_carries_a_request_id_and_security_headers(client):
 def test_make_app_helper_is_isolated(backend, _schema):
     app = make_app(backend, CLINIC_NAME="Test Clinic")
     assert app.config["CLINIC_NAME"] == "Test Clinic"
+
+
+def test_a_job_needs_the_app_the_worker_gives_it(app, monkeypatch):
+    """Jobs run in the app worker.py hands `queues.set_job_app`; without one, a clear error
+    (the queues module never builds the app itself: the factory's modules import it)."""
+    from dashboard import queues
+
+    monkeypatch.setattr(queues, "_job_app", None)
+    job = queues.AppJob.create("dashboard.jobs.system.ping", args=["x"], connection=queues.connection(app))
+    with pytest.raises(RuntimeError, match="set_job_app"):
+        job.perform()
+    queues.set_job_app(app)
+    job.perform()  # runs in the app given

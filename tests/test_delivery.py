@@ -9,7 +9,7 @@ from dashboard import notify
 from dashboard.extensions import db
 from dashboard.models import EmailMessage, EmailStatus, Notification
 from dashboard.models.base import utcnow
-from dashboard.notify import delivery
+from dashboard.notify import delivery, recording
 from dashboard.notify.samples import sample_context
 from tests.smtp_sink import SilentServer, free_port
 
@@ -88,7 +88,7 @@ def test_a_4xx_is_retried_with_backoff_and_delivered_once_the_server_recovers(ap
 def test_backoff_grows_exponentially_and_is_capped(app):
     app.config.update(OUTBOX_RETRY_BASE=30, OUTBOX_RETRY_CAP=3600)
     for attempts, ceiling in [(1, 30), (2, 60), (3, 120), (8, 3600), (20, 3600)]:
-        waits = [delivery.backoff(attempts) for _ in range(50)]
+        waits = [recording.backoff(attempts) for _ in range(50)]
         assert all(ceiling / 2 <= w <= ceiling for w in waits)
         assert len(set(waits)) > 1  # jittered
 

@@ -19,6 +19,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
+from typing import cast
 
 from flask import current_app
 from limits import RateLimitItem, parse
@@ -111,7 +112,9 @@ def current_locks() -> list[Lock] | None:
         redis = queues.connection()
         redis.zremrangebyscore(_locks_key(), "-inf", time.time())
         locks = []
-        for member, _until in redis.zrange(_locks_key(), 0, -1, withscores=True):
+        # withscores: (member, score) pairs; redis-py's return type covers every form of the reply
+        entries = cast(list[tuple[bytes, float]], redis.zrange(_locks_key(), 0, -1, withscores=True))
+        for member, _until in entries:
             kind, account, address = json.loads(member)
             if kind not in KINDS:
                 continue

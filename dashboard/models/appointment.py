@@ -10,7 +10,7 @@ from enum import StrEnum
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from dashboard.extensions import db
+from dashboard.extensions import Model
 from dashboard.models.base import UTCDateTime, utcnow
 from dashboard.models.patient import Patient
 from dashboard.models.practitioner import Practitioner
@@ -42,7 +42,7 @@ class RequestStatus(StrEnum):
     EXPIRED = "expired"
 
 
-class Appointment(db.Model):
+class Appointment(Model):
     __tablename__ = "appointments"
     __table_args__ = (
         CheckConstraint("status IN ('pending', 'confirmed', 'cancelled', 'completed', 'no_show')", name="status_known"),
@@ -113,7 +113,7 @@ class Appointment(db.Model):
         return f"<Appointment {self.id} {self.starts_at:%Y-%m-%d %H:%M}Z {self.status}>"
 
 
-class RescheduleRequest(db.Model):
+class RescheduleRequest(Model):
     __tablename__ = "reschedule_requests"
     __table_args__ = (
         CheckConstraint("status IN ('pending', 'approved', 'rejected', 'expired')", name="status_known"),

@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from dashboard.extensions import db
+from dashboard.extensions import Model
 from dashboard.models.base import UTCDateTime, utcnow
 from dashboard.models.patient import Patient
 
@@ -29,7 +29,7 @@ class InvoiceStatus(StrEnum):
 OWING = (InvoiceStatus.UNPAID, InvoiceStatus.PARTIALLY_PAID)
 
 
-class Invoice(db.Model):
+class Invoice(Model):
     __tablename__ = "invoices"
     __table_args__ = (
         CheckConstraint("status IN ('unpaid', 'partially_paid', 'paid', 'void')", name="status_known"),
@@ -78,7 +78,7 @@ class Invoice(db.Model):
         return f"<Invoice {self.number} {self.status} {self.total}>"
 
 
-class InvoiceItem(db.Model):
+class InvoiceItem(Model):
     __tablename__ = "invoice_items"
     __table_args__ = (CheckConstraint("quantity > 0 AND unit_price >= 0", name="positive"),)
 
@@ -92,7 +92,7 @@ class InvoiceItem(db.Model):
     invoice: Mapped[Invoice] = relationship(back_populates="items")
 
 
-class Payment(db.Model):
+class Payment(Model):
     __tablename__ = "payments"
     __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
 

@@ -9,12 +9,12 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from dashboard.extensions import db
+from dashboard.extensions import Model
 from dashboard.models.base import UTCDateTime, utcnow
 from dashboard.models.user import User
 
 
-class Item(db.Model):
+class Item(Model):
     __tablename__ = "inventory_items"
     __table_args__ = (
         CheckConstraint("quantity >= 0", name="quantity_not_negative"),
@@ -41,7 +41,7 @@ class Item(db.Model):
         return f"<Item {self.sku} {self.quantity}>"
 
 
-class StockMovement(db.Model):
+class StockMovement(Model):
     __tablename__ = "stock_movements"
     __table_args__ = (
         CheckConstraint("change <> 0", name="change_not_zero"),

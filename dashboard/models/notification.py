@@ -5,11 +5,11 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from dashboard.extensions import db
+from dashboard.extensions import Model
 from dashboard.models.base import UTCDateTime, utcnow
 
 
-class Notification(db.Model):
+class Notification(Model):
     __tablename__ = "notifications"
     __table_args__ = (
         # The unread badge on every page counts (user_id, read_at IS NULL).

@@ -13,7 +13,7 @@ from enum import StrEnum
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from dashboard.extensions import db
+from dashboard.extensions import Model
 from dashboard.models.base import UTCDateTime, utcnow
 from dashboard.models.patient import Patient
 from dashboard.models.slot import Slot
@@ -49,7 +49,7 @@ class InterestReason(StrEnum):
         ]
 
 
-class Offer(db.Model):
+class Offer(Model):
     __tablename__ = "offers"
     __table_args__ = (
         CheckConstraint(

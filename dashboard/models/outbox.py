@@ -12,7 +12,7 @@ from enum import StrEnum
 from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from dashboard.extensions import db
+from dashboard.extensions import Model
 from dashboard.models.base import UTCDateTime, utcnow
 
 
@@ -39,7 +39,7 @@ class EmailStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
-class EmailMessage(AddressLists, db.Model):
+class EmailMessage(AddressLists, Model):
     __tablename__ = "email_messages"
     __table_args__ = (
         CheckConstraint("status IN ('queued', 'sending', 'sent', 'failed', 'cancelled')", name="status_known"),
@@ -76,7 +76,7 @@ class EmailMessage(AddressLists, db.Model):
     )
 
 
-class EmailAttachment(db.Model):
+class EmailAttachment(Model):
     __tablename__ = "email_attachments"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -88,7 +88,7 @@ class EmailAttachment(db.Model):
     message: Mapped[EmailMessage] = relationship(back_populates="attachments")
 
 
-class NotificationPreference(db.Model):
+class NotificationPreference(Model):
     """Whether a user also wants a kind of bell notification by email (default: yes)."""
 
     __tablename__ = "notification_preferences"

@@ -5,11 +5,11 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from dashboard.extensions import db
+from dashboard.extensions import Model
 from dashboard.models.base import UTCDateTime, utcnow
 
 
-class Patient(db.Model):
+class Patient(Model):
     __tablename__ = "patients"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -27,7 +27,7 @@ class Patient(db.Model):
         return f"<Patient {self.name}>"
 
 
-class PatientMessage(db.Model):
+class PatientMessage(Model):
     """What a patient sees on their own page: offers and news about their appointments."""
 
     __tablename__ = "patient_messages"
@@ -42,7 +42,7 @@ class PatientMessage(db.Model):
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
-class PatientEmailPreference(db.Model):
+class PatientEmailPreference(Model):
     """A patient's choice about one optional kind of email (offers, reminders...); no row: they get it."""
 
     __tablename__ = "patient_email_preferences"

@@ -5,11 +5,11 @@ from decimal import Decimal
 from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from dashboard.extensions import db
+from dashboard.extensions import Model
 from dashboard.models.user import User
 
 
-class Practitioner(db.Model):
+class Practitioner(Model):
     __tablename__ = "practitioners"
     __table_args__ = (CheckConstraint("consultation_fee >= 0", name="fee_not_negative"),)
 

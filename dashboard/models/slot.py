@@ -11,7 +11,7 @@ from enum import StrEnum
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from dashboard.extensions import db
+from dashboard.extensions import Model
 from dashboard.models.base import UTCDateTime, utcnow
 from dashboard.models.practitioner import Practitioner
 
@@ -22,7 +22,7 @@ class SlotStatus(StrEnum):
     BLOCKED = "blocked"
 
 
-class Slot(db.Model):
+class Slot(Model):
     __tablename__ = "slots"
     __table_args__ = (
         CheckConstraint("status IN ('open', 'booked', 'blocked')", name="status_known"),

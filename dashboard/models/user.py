@@ -9,7 +9,7 @@ from sqlalchemy import CheckConstraint, String, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from dashboard.extensions import db
+from dashboard.extensions import Model
 from dashboard.models.base import UTCDateTime, utcnow
 
 
@@ -23,7 +23,7 @@ class Role(StrEnum):
         return {"owner": "Owner", "staff": "Staff", "practitioner": "Practitioner"}[self.value]
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "users"
     __table_args__ = (CheckConstraint("role IN ('owner', 'staff', 'practitioner')", name="role_known"),)
 

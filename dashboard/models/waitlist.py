@@ -5,13 +5,13 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from dashboard.extensions import db
+from dashboard.extensions import Model
 from dashboard.models.base import UTCDateTime, utcnow
 from dashboard.models.patient import Patient
 from dashboard.models.practitioner import Practitioner
 
 
-class WaitlistEntry(db.Model):
+class WaitlistEntry(Model):
     __tablename__ = "waitlist_entries"
     __table_args__ = (
         CheckConstraint("end_reason IN ('booked', 'expired', 'removed')", name="end_reason_known"),

@@ -35,8 +35,8 @@ def mark_read(notification_id: int):
     note = notifications.mark_read(current_user.id, notification_id)
     if note is None:
         abort(404)
-    if request.form.get("follow") and local_path(note.link):
-        return redirect(note.link)
+    if request.form.get("follow") and (target := local_path(note.link)):
+        return redirect(target)
     return redirect(back("notifications.index"))
 
 

@@ -9,6 +9,7 @@ workers only after it commits (see DESIGN.md, "The path of one email").
 """
 
 from dashboard.notify.in_app import bell, desk, desk_and, owners
-from dashboard.notify.outbox import Attachment, Message, cancel, email, emails, used_keys
+from dashboard.notify.outbox import Attachment, Message, email, emails
+from dashboard.notify.queued import cancel, used_keys
 
 __all__ = ["Attachment", "Message", "bell", "cancel", "desk", "desk_and", "email", "emails", "owners", "used_keys"]

@@ -144,7 +144,7 @@ class Stand:
     __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = _refuse
     __len__ = __iter__ = __contains__ = __call__ = __int__ = __float__ = __index__ = _refuse
     __add__ = __radd__ = __mul__ = __rmul__ = __mod__ = __format__ = __round__ = _refuse
-    __hash__ = None
+    __hash__ = None  # type: ignore[assignment]  # unhashable, the Python way; typeshed types it as a method
 
 
 def stand_ins(context: dict, personal: frozenset[str], recording: Recording) -> dict:

@@ -57,7 +57,8 @@ def encoded_words(value: str, first_line_used: int = 0) -> str:
 
     Readers join adjacent encoded-words and drop the folding whitespace between
     them, so the spaces of the text travel inside the words (as "_")."""
-    words, current = [], []
+    words: list[str] = []
+    current: list[str] = []
     room = LINE - first_line_used - len(PREFIX) - len(SUFFIX)
     used = 0
     for char in value:

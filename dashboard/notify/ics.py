@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
+from icalendar import STATUS as EVENT_STATUS
 from icalendar import Alarm, Calendar, Event, vCalAddress
 
 from dashboard.models.base import utcnow
@@ -20,7 +21,7 @@ from dashboard.notify import mime
 
 REQUEST = "REQUEST"
 CANCEL = "CANCEL"
-STATUS = {REQUEST: "CONFIRMED", CANCEL: "CANCELLED"}
+STATUS = {REQUEST: EVENT_STATUS.CONFIRMED, CANCEL: EVENT_STATUS.CANCELLED}
 FILENAME = "appointment.ics"
 ALARM_BEFORE = timedelta(hours=1)
 

@@ -30,9 +30,11 @@ def bell(
     """A bell entry for each user; with `email_context`, also an email of `kind`
     to each user who has not turned that kind's emails off."""
     people = _load(users)
-    wanted = email_wanted(people, kind) if email_context is not None else set()
     notes = [Notification(user_id=user.id, kind=kind, title=title[:200], body=body, link=link) for user in people]
     db.session.add_all(notes)
+    if email_context is None:
+        return notes
+    wanted = email_wanted(people, kind)
     copies = [
         outbox.Message(
             to=user.email,

@@ -180,7 +180,7 @@ def to_bytes(message, message_id: str | None = None) -> bytes:
         body = parts
     head = [f"{header}: {value}" for header, value in wire_headers(message, message_id)]
     # Only an address with a non-ASCII local part puts UTF-8 in a header, and only a
-    # server offering SMTPUTF8 is given such a message (see delivery._send).
+    # server offering SMTPUTF8 is given such a message (see smtp.send).
     encoding = "utf-8" if needs_smtputf8(message.recipients) else "ascii"
     return "\r\n".join(head + body + [""]).encode(encoding)
 

@@ -12,23 +12,22 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import make_msgid
+from typing import cast
 
 from flask import current_app
-from sqlalchemy import event, select, text, update
+from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlalchemy.engine import CursorResult
 
 from dashboard.extensions import db
 from dashboard.models import EmailAttachment, EmailMessage, EmailStatus, PatientEmailPreference
 from dashboard.models.base import utcnow
-from dashboard.notify import ics, kinds, mime, recipients
+from dashboard.notify import handoff, ics, kinds, mime, recipients
+from dashboard.notify.queued import KEY_CHUNK, used_keys
 from dashboard.notify.render import Rendered, render_emails
 
 log = logging.getLogger(__name__)
-
-PENDING = "outbox_pending"
-KEY_CHUNK = 500  # dedupe keys per IN (...) query
 
 
 @dataclass(frozen=True)
@@ -93,7 +92,9 @@ def emails(kind: str, messages: Iterable[Message]) -> list[int]:
             seen.add(key)
 
     now = utcnow()
-    rows, files, alone = [], {}, []
+    rows: list[dict] = []
+    files: dict[str, list[Attachment]] = {}
+    alone: list[int] = []
     invites = _calendars(kind, todo)
     config = current_app.config
     batch = _Batch(kind, kinds.get(kind).optional, config.get("ADMIN_NOTIFICATION_EMAILS") or "",
@@ -105,11 +106,12 @@ def emails(kind: str, messages: Iterable[Message]) -> list[int]:
         if attachments and message.dedupe_key is None:
             # Without a key the bulk insert cannot tell which new id is this row's.
             message_id = _insert(row)
-            _attach({message_id: attachments})
-            _remember([(message_id, row["next_attempt_at"])])
-            alone.append(message_id)
+            if message_id is not None:  # (a row without a key never conflicts)
+                _attach({message_id: attachments})
+                handoff.remember([(message_id, row["next_attempt_at"])])
+                alone.append(message_id)
             continue
-        if attachments:
+        if attachments and message.dedupe_key is not None:  # (always, past the branch above)
             files[message.dedupe_key] = attachments
         rows.append(row)
     if not rows:
@@ -118,7 +120,7 @@ def emails(kind: str, messages: Iterable[Message]) -> list[int]:
     written = _insert_many(rows)
     due = {row["dedupe_key"]: row["next_attempt_at"] for row in rows if row["dedupe_key"] is not None}
     _attach({message_id: files[key] for message_id, key in written if key in files})
-    _remember([(message_id, due.get(key, now)) for message_id, key in written])
+    handoff.remember([(message_id, due.get(key, now)) for message_id, key in written])
     return alone + [message_id for message_id, _ in written]
 
 
@@ -184,20 +186,12 @@ def _recipients(kind: str, message: Message) -> list[str]:
     return to_list
 
 
-def used_keys(keys: list[str]) -> set[str]:
-    """The dedupe keys among `keys` already in the outbox, so their emails are not even rendered."""
-    used: set[str] = set()
-    column = EmailMessage.dedupe_key
-    for start in range(0, len(keys), KEY_CHUNK):
-        used.update(db.session.scalars(select(column).where(column.in_(keys[start : start + KEY_CHUNK]))))
-    return used
-
-
 def _unsubscribed(kind: str, patient_ids: set[int]) -> set[int]:
     """Patients among `patient_ids` who unsubscribed from this optional kind: it is not even written."""
     if not patient_ids or not kinds.get(kind).optional:
         return set()
-    ids, declined = sorted(patient_ids), set()
+    ids = sorted(patient_ids)
+    declined: set[int] = set()
     for start in range(0, len(ids), KEY_CHUNK):
         declined.update(
             db.session.scalars(
@@ -231,13 +225,13 @@ def _insert_many(rows: list[dict]) -> list[tuple[int, str | None]]:
     dialect = db.session.get_bind().dialect.name
     if dialect != "sqlite" or len(rows) < 2 or any(row["dedupe_key"] is None for row in rows):
         return [tuple(row) for row in db.session.execute(_insert_statement(dialect), rows).all()]
-    count = db.session.execute(_insert_statement("sqlite", returning=False), rows).rowcount
+    count = cast(CursorResult, db.session.execute(_insert_statement("sqlite", returning=False), rows)).rowcount
     last = db.session.scalar(text("SELECT last_insert_rowid()"))
     table = EmailMessage.__table__
     if count == len(rows):
         first = last - count + 1
-        ends = select(table.c.id, table.c.smtp_message_id).where(table.c.id.in_([first, last]))
-        ends = {message_id: smtp_id for message_id, smtp_id in db.session.execute(ends)}
+        query = select(table.c.id, table.c.smtp_message_id).where(table.c.id.in_([first, last]))
+        ends = {message_id: smtp_id for message_id, smtp_id in db.session.execute(query)}
         if ends == {first: rows[0]["smtp_message_id"], last: rows[-1]["smtp_message_id"]}:
             return [(first + n, row["dedupe_key"]) for n, row in enumerate(rows)]
     ours = {row["smtp_message_id"] for row in rows}
@@ -276,49 +270,15 @@ def _attach(attachments: dict[int | None, Sequence[Attachment]]) -> None:
         db.session.execute(EmailAttachment.__table__.insert(), rows)
 
 
-def _remember(written: list[tuple[int | None, datetime]]) -> None:
-    """Queue these ids when the transaction commits."""
-    db.session.info.setdefault(PENDING, []).extend((i, due) for i, due in written if i is not None)
-
-
 def calendar_attachment(kind: str, context: dict, to: str | None = None) -> Attachment:
     """The invitation a calendar kind carries for the context's appointment, to the address
     `to` (by default the context's patient's): the attendee, named as the patient."""
     method = kinds.get(kind).calendar
+    if method is None:
+        raise ValueError(f"{kind} emails carry no calendar invitation")
     patient = context.get("patient")
-    to = to or patient.email
+    to = to or getattr(patient, "email", None)
+    if not to:
+        raise ValueError("no address to send the invitation to")
     data = ics.invitation(method, context["appointment"], attendee=to, attendee_name=getattr(patient, "name", ""))
     return Attachment(ics.FILENAME, ics.content_type(method), data)
-
-
-def cancel(*, message_id: int | None = None, dedupe_key: str | None = None, held_only: bool = False) -> bool:
-    """Cancel a queued email (e.g. within a grace period); False once it is on its way or sent.
-
-    With `held_only`, only an email still waiting for its not-before time and
-    never tried: one a worker simply hasn't reached yet is left to go."""
-    if (message_id is None) == (dedupe_key is None):
-        raise ValueError("give exactly one of message_id or dedupe_key")
-    condition = EmailMessage.id == message_id if message_id is not None else EmailMessage.dedupe_key == dedupe_key
-    conditions = [condition, EmailMessage.status == EmailStatus.QUEUED]
-    if held_only:
-        conditions += [EmailMessage.attempts == 0, EmailMessage.next_attempt_at > utcnow()]
-    cancelled = {"status": EmailStatus.CANCELLED, "last_error": "cancelled before sending"}
-    result = db.session.execute(update(EmailMessage).where(*conditions).values(**cancelled))
-    return result.rowcount > 0
-
-
-@event.listens_for(Session, "after_commit")
-def _enqueue_after_commit(session: Session) -> None:
-    pending = session.info.pop(PENDING, None)
-    if pending:
-        from dashboard.notify import delivery
-
-        try:
-            delivery.enqueue(pending)
-        except Exception:  # noqa: BLE001  the change is committed; the sweeper delivers what was not queued
-            log.exception("could not queue %d email(s) after commit; the sweeper will", len(pending))
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget_after_rollback(session: Session) -> None:
-    session.info.pop(PENDING, None)

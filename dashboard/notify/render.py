@@ -85,7 +85,7 @@ def render_emails(kind: str, contexts: Iterable[dict]) -> list[Rendered]:
     recipient (see `dashboard.notify.batch`); the CSS inlining of everything
     rendered is done at the end in one call, which css_inline spreads over the cores."""
     contexts = list(contexts)
-    results: list[Rendered | None] = [None] * len(contexts)
+    results: dict[int, Rendered] = {}  # by position; every one is filled below
     held = _Held()
     reset = _held.set(held)
     try:
@@ -123,7 +123,7 @@ def render_emails(kind: str, contexts: Iterable[dict]) -> list[Rendered]:
     if again:
         for index, rendered in zip(again, render_emails_in_full(kind, [contexts[i] for i in again]), strict=True):
             results[index] = rendered
-    return results
+    return [results[index] for index in range(len(contexts))]
 
 
 def _skeletons(kind: str, contexts: list[dict], group: batch.Group):

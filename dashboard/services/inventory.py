@@ -10,8 +10,10 @@ clears it for the next one.
 
 import logging
 import uuid
+from typing import cast
 
 from sqlalchemy import select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 
 from dashboard import notify
@@ -102,11 +104,14 @@ def move(item_id: int, change: int, reason: str, *, by_user: User) -> StockMovem
 
 def _apply(item: Item, change: int, reason: str, by_user: User) -> StockMovement:
     """The movement, in the caller's transaction: one conditional UPDATE, then its record."""
-    changed = db.session.execute(
-        update(Item)
-        .where(Item.id == item.id, Item.quantity + change >= 0)
-        .values(quantity=Item.quantity + change)
-        .execution_options(synchronize_session=False)
+    changed = cast(
+        CursorResult,
+        db.session.execute(
+            update(Item)
+            .where(Item.id == item.id, Item.quantity + change >= 0)
+            .values(quantity=Item.quantity + change)
+            .execution_options(synchronize_session=False)
+        ),
     ).rowcount
     db.session.refresh(item)
     if not changed:  # the caller's unit rolls back what it wrote before
@@ -129,11 +134,14 @@ def _check_low(item: Item, *, by_user: User, movement_id: int | None = None) -> 
             .values(low_alerted=False)
         )
         return
-    claimed = db.session.execute(
-        update(Item)
-        .where(Item.id == item.id, Item.low_alerted.is_(False), Item.quantity <= Item.minimum_level)
-        .values(low_alerted=True)
-        .execution_options(synchronize_session=False)
+    claimed = cast(
+        CursorResult,
+        db.session.execute(
+            update(Item)
+            .where(Item.id == item.id, Item.low_alerted.is_(False), Item.quantity <= Item.minimum_level)
+            .values(low_alerted=True)
+            .execution_options(synchronize_session=False)
+        ),
     ).rowcount
     if not claimed:
         return  # already announced: it stays low

@@ -4,7 +4,10 @@ Writing them (with the emails that go with them) belongs to the
 notification pipeline; this module only serves the header and its pages.
 """
 
+from typing import cast
+
 from sqlalchemy import func, select, update
+from sqlalchemy.engine import CursorResult
 
 from dashboard.extensions import db
 from dashboard.models import Notification, User
@@ -18,11 +21,11 @@ DROPDOWN_SIZE = 10
 
 def unread_count(user_id: int) -> int:
     """One query on the (user_id, read_at) index."""
-    return db.session.scalar(
+    return db.session.execute(
         select(func.count())
         .select_from(Notification)
         .where(Notification.user_id == user_id, Notification.read_at.is_(None))
-    )
+    ).scalar_one()  # a count always has its one row
 
 
 def latest(user_id: int, limit: int = DROPDOWN_SIZE) -> list[Notification]:
@@ -58,10 +61,13 @@ def mark_read(user_id: int, notification_id: int) -> Notification | None:
 
 @unit_of_work()
 def mark_all_read(user_id: int) -> int:
-    result = db.session.execute(
-        update(Notification)
-        .where(Notification.user_id == user_id, Notification.read_at.is_(None))
-        .values(read_at=utcnow())
+    result = cast(
+        CursorResult,
+        db.session.execute(
+            update(Notification)
+            .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+            .values(read_at=utcnow())
+        ),
     )
     return result.rowcount
 

@@ -8,7 +8,7 @@ from dashboard.clinic_time import clinic_zone
 from dashboard.extensions import db
 from dashboard.models import EmailAttachment, EmailMessage, EmailStatus
 from dashboard.models.base import utcnow
-from dashboard.notify.outbox import PENDING
+from dashboard.notify import handoff
 from dashboard.pages import Page, page_of
 from dashboard.services import ServiceError, unit_of_work
 from dashboard.services.search import containing
@@ -67,5 +67,5 @@ def resend(message_id: int) -> EmailMessage:
     ]
     db.session.add(copy)
     db.session.flush()
-    db.session.info.setdefault(PENDING, []).append((copy.id, copy.next_attempt_at))
+    handoff.remember([(copy.id, copy.next_attempt_at)])
     return copy

@@ -31,6 +31,7 @@ def _parsed_font(style: str) -> TTFFont:
     holder = FPDF()
     holder.add_font("DejaVu", style, str(FONT_FILES[style]))
     font = holder.fonts[f"dejavu{style}"]
+    assert isinstance(font, TTFFont)  # add_font of a .ttf file makes one
     assert font.color_font is None, "a colour font would tie the parsed font to its first document"
     font.ttfont.close()  # what add_font read from it is in the font's own dicts; each document opens its own
     return font

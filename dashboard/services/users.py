@@ -144,9 +144,9 @@ def set_active(user_id: int, active: bool, *, acting_user_id: int) -> User:
 
 
 def _active_owner_count() -> int:
-    return db.session.scalar(
+    return db.session.execute(
         select(func.count()).select_from(User).where(User.role == Role.OWNER, User.active.is_(True))
-    )
+    ).scalar_one()  # a count always has its one row
 
 
 def list_users() -> list[User]:

@@ -5,6 +5,7 @@ Features add their scans (reminders, overdue invoices, the outbox sweeper)
 to `schedule()`.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from rq.cron import CronScheduler
@@ -14,7 +15,7 @@ from dashboard.jobs import appointments, billing, email, offers, system
 
 @dataclass(frozen=True)
 class Scheduled:
-    func: object
+    func: Callable[..., object]
     queue: str
     interval: int | None = None  # seconds
     cron: str | None = None  # crontab syntax, in UTC
