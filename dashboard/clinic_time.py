@@ -12,6 +12,7 @@ imports nothing of the application but dashboard/wording.py.
 """
 
 import math
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -137,4 +138,12 @@ def clinic_when(starts_at: datetime | None, now: datetime | None = None) -> str:
     return f"on {clinic_date(starts_at, year=local.year != _local(now).year)} at {at}"
 
 
-FILTERS = [clinic_time, clinic_date, clinic_short_date, clinic_day, clinic_hour, clinic_datetime, clinic_when]
+FILTERS: list[Callable[..., object]] = [
+    clinic_time,
+    clinic_date,
+    clinic_short_date,
+    clinic_day,
+    clinic_hour,
+    clinic_datetime,
+    clinic_when,
+]

@@ -100,9 +100,9 @@ def page_of(query: Select, number: int, per_page: int, **totals) -> Page:
 def page_url(number: int) -> str:
     """The link to page `number` of the list on screen, keeping every filter of its query string
     (repeated keys too) and its path's values."""
-    args = request.args.to_dict(flat=False)
-    args["page"] = [str(number)]
-    return url_for(request.endpoint, **(request.view_args or {}), **args)
+    values: dict[str, Any] = {**(request.view_args or {}), **request.args.to_dict(flat=False)}
+    values["page"] = number
+    return url_for(request.endpoint or "main.home", **values)
 
 
 def init_app(app: Flask) -> None:

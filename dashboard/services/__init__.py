@@ -8,7 +8,10 @@ no route commits or rolls back. A unit inside another joins it.
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import cast
 
+from sqlalchemy import Executable
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
 from dashboard.extensions import db
@@ -37,3 +40,9 @@ def unit_of_work() -> Iterator[Session]:
         raise
     finally:
         session.info[_DEPTH] = depth
+
+
+def rows_changed(statement: Executable) -> int:
+    """Run an UPDATE or DELETE in the current unit; how many rows it changed (0: the
+    condition no longer held, e.g. someone else claimed the slot first)."""
+    return cast(CursorResult, db.session.execute(statement)).rowcount

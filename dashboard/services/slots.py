@@ -21,7 +21,7 @@ from dashboard.clinic_time import (
 from dashboard.extensions import db
 from dashboard.models import Appointment, Offer, Slot, SlotStatus, User
 from dashboard.models.base import utcnow
-from dashboard.services import ServiceError, unit_of_work
+from dashboard.services import ServiceError, rows_changed, unit_of_work
 from dashboard.services.practitioners import lock_practitioner, practitioner_for
 
 MAX_SLOTS_AT_ONCE = 500
@@ -167,9 +167,9 @@ def block_slot(slot_id: int, user: User) -> Slot:
     slot = _managed_slot(slot_id, user)
     if slot.starts_at <= utcnow():
         raise ServiceError("That slot has already started.")
-    changed = db.session.execute(
+    changed = rows_changed(
         update(Slot).where(Slot.id == slot_id, Slot.status == SlotStatus.OPEN).values(status=SlotStatus.BLOCKED)
-    ).rowcount
+    )
     if changed:
         events.slots_closed.send(slot.practitioner_id, slot_ids=[slot_id])
     if not changed:
@@ -182,11 +182,11 @@ def unblock_slot(slot_id: int, user: User) -> Slot:
     slot = _managed_slot(slot_id, user)
     if slot.starts_at <= utcnow():
         raise ServiceError("That slot has already started.")
-    changed = db.session.execute(
+    changed = rows_changed(
         update(Slot)
         .where(Slot.id == slot_id, Slot.status == SlotStatus.BLOCKED)
         .values(status=SlotStatus.OPEN, opened_at=utcnow(), offered_at=None)
-    ).rowcount
+    )
     if changed:
         events.slots_opened.send(slot.practitioner_id, slot_ids=[slot_id])
     if not changed:
@@ -206,11 +206,11 @@ def remove_slot(slot_id: int, user: User) -> None:
         raise ServiceError("That slot has a cancelled appointment on record; block it instead of removing it.")
     if db.session.scalar(select(Offer.id).where(Offer.slot_id == slot_id).limit(1)):
         raise ServiceError("That slot was offered to patients, and the record of it stays; block it instead.")
-    deleted = db.session.execute(
+    deleted = rows_changed(
         Slot.__table__.delete().where(
             Slot.__table__.c.id == slot_id, Slot.__table__.c.status.in_([SlotStatus.OPEN, SlotStatus.BLOCKED])
         )
-    ).rowcount
+    )
     if not deleted:
         raise ServiceError(_why_not_open(slot))
 

@@ -64,4 +64,4 @@ def week(practitioner: Practitioner, any_day: date) -> Week:
     days = [Day(monday + timedelta(days=i)) for i in range(7)]
     for slot in slots:
         days[(slot.starts_at.astimezone(zone).date() - monday).days].slots.append(slot)
-    return Week(practitioner, monday, days, {a.slot_id: a for a in appointments})
+    return Week(practitioner, monday, days, {a.slot_id: a for a in appointments if a.slot_id is not None})

@@ -16,7 +16,7 @@ from dashboard.clinic_time import describe, describe_time
 from dashboard.extensions import db
 from dashboard.models import Appointment, AppointmentStatus, Patient, Role, Slot, SlotStatus, User
 from dashboard.models.base import utcnow
-from dashboard.services import ServiceError, practitioners, slots, unit_of_work
+from dashboard.services import ServiceError, practitioners, rows_changed, slots, unit_of_work
 from dashboard.services.appointments.emails import email_patient, tell_desk_about
 
 log = logging.getLogger(__name__)
@@ -132,11 +132,11 @@ def claim(slot_id: int, by_user: User | None = None) -> Slot:
         raise ServiceError("That slot no longer exists.")
     if by_user is not None and by_user.has_role(Role.PRACTITIONER):
         practitioners.practitioner_for(by_user, slot.practitioner_id)
-    claimed = db.session.execute(
+    claimed = rows_changed(
         update(Slot)
         .where(Slot.id == slot_id, Slot.status == SlotStatus.OPEN, Slot.starts_at > utcnow())
         .values(status=SlotStatus.BOOKED)
-    ).rowcount
+    )
     db.session.refresh(slot)  # as it is now: ours, or whoever's booking or block beat us to it
     if claimed:
         return slot

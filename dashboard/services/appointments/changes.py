@@ -7,7 +7,7 @@ it once; a cancelled (or moved) appointment's slot opens again.
 import logging
 
 from flask import current_app
-from sqlalchemy import case, update
+from sqlalchemy import case, select, update
 from sqlalchemy.orm import joinedload
 
 from dashboard import events, notify
@@ -24,7 +24,7 @@ from dashboard.models import (
     User,
 )
 from dashboard.models.base import utcnow
-from dashboard.services import ServiceError, unit_of_work
+from dashboard.services import ServiceError, rows_changed, unit_of_work
 from dashboard.services.appointments.emails import email_patient, open_times_link
 
 log = logging.getLogger(__name__)
@@ -158,12 +158,12 @@ def next_sequence():
 
 def move_status(appointment: Appointment, allowed: list[str], to: str, **values) -> bool:
     """One conditional UPDATE, so two people acting at once change it once."""
-    changed = db.session.execute(
+    changed = rows_changed(
         update(Appointment)
         .where(Appointment.id == appointment.id, Appointment.status.in_(allowed))
         .values(status=to, **values)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )
     db.session.refresh(appointment)
     return bool(changed)
 
@@ -173,13 +173,14 @@ def free_slot(slot_id: int | None) -> bool:
     offered to whoever is waiting once the transaction commits."""
     if slot_id is None:
         return False
-    freed = db.session.execute(
+    freed = rows_changed(
         update(Slot)
         .where(Slot.id == slot_id, Slot.status == SlotStatus.BOOKED, Slot.starts_at > utcnow())
         .values(status=SlotStatus.OPEN, opened_at=utcnow(), offered_at=None)
-    ).rowcount
+    )
     if freed:
-        events.slot_freed.send(db.session.get(Slot, slot_id).practitioner_id, slot_id=slot_id)
+        practitioner_id = db.session.scalar(select(Slot.practitioner_id).where(Slot.id == slot_id))
+        events.slot_freed.send(practitioner_id, slot_id=slot_id)
     return bool(freed)
 
 

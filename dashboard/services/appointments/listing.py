@@ -2,7 +2,7 @@
 
 from datetime import time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import UnaryExpression, select
 from sqlalchemy.orm import contains_eager
 
 from dashboard.clinic_time import clinic_today, local_to_utc
@@ -55,10 +55,10 @@ def listing(
             Appointment.starts_at >= local_to_utc(today, time(0)),
             Appointment.starts_at < local_to_utc(today + timedelta(days=1), time(0)),
         )
-        order = [Appointment.starts_at, Appointment.id]
+        order: list[UnaryExpression] = [Appointment.starts_at.asc(), Appointment.id.asc()]
     elif view == "upcoming":
         ids = ids.where(Appointment.starts_at >= now)
-        order = [Appointment.starts_at, Appointment.id]
+        order = [Appointment.starts_at.asc(), Appointment.id.asc()]
     elif view == "past":
         ids = ids.where(Appointment.starts_at < now)
         order = [Appointment.starts_at.desc(), Appointment.id.desc()]

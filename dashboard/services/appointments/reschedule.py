@@ -7,7 +7,7 @@ from sqlalchemy.orm import joinedload
 from dashboard.extensions import db
 from dashboard.models import ACTIVE, Appointment, AppointmentStatus, RequestStatus, RescheduleRequest, Slot, User
 from dashboard.models.base import utcnow
-from dashboard.services import ServiceError, unit_of_work
+from dashboard.services import ServiceError, rows_changed, unit_of_work
 from dashboard.services.appointments.booking import claim
 from dashboard.services.appointments.changes import appointment_for, free_slot, get, next_sequence
 from dashboard.services.appointments.emails import email_patient, open_times_link
@@ -70,12 +70,12 @@ def pending_requests() -> list[RescheduleRequest]:
 def expire_requests() -> int:
     """Pending requests not handled by their appointment's time (or whose appointment ended) expire."""
     live = select(Appointment.id).where(Appointment.status.in_(ACTIVE), Appointment.starts_at > utcnow())
-    expired = db.session.execute(
+    expired = rows_changed(
         update(RescheduleRequest)
         .where(RescheduleRequest.status == RequestStatus.PENDING, RescheduleRequest.appointment_id.not_in(live))
         .values(status=RequestStatus.EXPIRED, decided_at=utcnow())
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )
     return expired
 
 
@@ -104,14 +104,14 @@ def approve_reschedule(request_id: int, new_slot_id: int, by_user: User) -> Appo
         new_slot = db.session.get(Slot, new_slot_id)
         if new_slot is None or new_slot.practitioner_id != appointment.practitioner_id:
             raise ServiceError(f"Choose one of {appointment.practitioner.name}'s open slots.")
-        decided = db.session.execute(
+        decided = rows_changed(
             update(RescheduleRequest)
             .where(RescheduleRequest.id == request.id, RescheduleRequest.status == RequestStatus.PENDING)
             .values(
                 status=RequestStatus.APPROVED, decided_at=utcnow(), decided_by_id=by_user.id, new_slot_id=new_slot_id
             )
             .execution_options(synchronize_session=False)
-        ).rowcount
+        )
         if not decided:
             raise ServiceError("Someone else answered that request a moment ago.")
         move(appointment, claim(new_slot_id, by_user), f"reschedule:{request.id}:approved")

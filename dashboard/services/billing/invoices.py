@@ -20,7 +20,7 @@ from dashboard.clinic_time import clinic_today
 from dashboard.extensions import db
 from dashboard.models import Appointment, Invoice, InvoiceItem, InvoiceStatus, Patient, User
 from dashboard.models.base import utcnow
-from dashboard.services import ServiceError, unit_of_work
+from dashboard.services import ServiceError, rows_changed, unit_of_work
 from dashboard.services.pdf import invoice_pdf
 
 log = logging.getLogger(__name__)
@@ -199,7 +199,7 @@ def void(invoice_id: int, reason: str, *, by_user: User) -> Invoice:
     if not reason:
         raise ServiceError("Give a reason for voiding the invoice.")
     invoice = get(invoice_id)
-    changed = db.session.execute(
+    changed = rows_changed(
         update(Invoice)
         .where(
             Invoice.id == invoice.id,
@@ -208,7 +208,7 @@ def void(invoice_id: int, reason: str, *, by_user: User) -> Invoice:
         )
         .values(status=InvoiceStatus.VOID, voided_at=utcnow(), void_reason=reason)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )
     db.session.refresh(invoice)
     if not changed:  # nothing was written: the refusal rolls back an empty unit
         if invoice.status == InvoiceStatus.VOID:

@@ -14,7 +14,7 @@ from dashboard import notify
 from dashboard.extensions import db
 from dashboard.models import OWING, Invoice, InvoiceStatus, Payment, User
 from dashboard.models.base import utcnow
-from dashboard.services import ServiceError, unit_of_work
+from dashboard.services import ServiceError, rows_changed, unit_of_work
 from dashboard.services.billing.invoices import cents, email_context, get
 from dashboard.services.pdf import receipt_pdf
 from dashboard.wording import money
@@ -46,7 +46,7 @@ def record_payment(
         raise ServiceError("The payment date is in the future.")
     # Rounded in SQL too: SQLite does NUMERIC arithmetic in floating point (0.10 + 0.20).
     new_paid = func.round(Invoice.amount_paid + amount, 2)
-    changed = db.session.execute(
+    changed = rows_changed(
         update(Invoice)
         .where(Invoice.id == invoice.id, Invoice.status.in_(OWING), new_paid <= Invoice.total)
         .values(
@@ -56,7 +56,7 @@ def record_payment(
             ),
         )
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )
     if not changed:  # nothing was written; the refusal below rolls the unit back
         db.session.refresh(invoice)
         if invoice.status == InvoiceStatus.VOID:
