@@ -622,7 +622,7 @@ def _email(
         "patient": patient,
         "practitioner": practitioner,
         "slots": times if times is not None else _shown(offered),
-        "book_links": {s.id: links.address("patient.book", token=book, slot_id=s.id) for s in offered},
+        "book_links": {s.id: links.address("portal.book", token=book, slot_id=s.id) for s in offered},
         # One at a time, other open times are in other people's queues: no "see all" link.
         "more_url": None if held_until else links.url("availability", p=patient.id, r=practitioner.id),
         "held_until": held_until,

@@ -1,5 +1,5 @@
 """What patients do from the signed links in their emails, without logging in."""
 
-from dashboard.patient.routes import bp
+from dashboard.portal.routes import bp
 
 __all__ = ["bp"]

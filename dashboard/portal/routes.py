@@ -29,14 +29,13 @@ from dashboard.extensions import csrf, db
 from dashboard.forms import ActionForm
 from dashboard.models import AppointmentStatus, OfferStatus, SlotStatus
 from dashboard.models.base import utcnow
-from dashboard.patient.forms import CancelForm, RescheduleForm, preferences_form
-from dashboard.services import ServiceError, appointments, offers
-from dashboard.services import patient_portal as portal
+from dashboard.portal.forms import CancelForm, RescheduleForm, preferences_form
+from dashboard.services import ServiceError, appointments, offers, portal
 from dashboard.services.appointments import SlotTaken
 
 log = logging.getLogger(__name__)
 
-bp = Blueprint("patient", __name__)
+bp = Blueprint("portal", __name__)
 
 AVAILABILITY_SHOWN = 10
 
@@ -58,7 +57,7 @@ def notice(status: int, title: str, message: str, **context):
     context.setdefault("patient_url", _patient_url(patient_id) if patient_id else None)
     if "alternatives" in context or context.get("waitlist_url"):
         context.setdefault("form", ActionForm())  # the CSRF token of its booking and waiting-list buttons
-    return render_template("patient/notice.html", status=status, title=title, message=message, **context), status
+    return render_template("portal/notice.html", status=status, title=title, message=message, **context), status
 
 
 @bp.errorhandler(Refusal)
@@ -152,21 +151,21 @@ def _load_patient(patient_id: int):
 
 
 def _patient_url(patient_id: int) -> str:
-    return url_for("patient.patient", token=patient_links.token("patient", p=patient_id))
+    return url_for("portal.patient", token=patient_links.token("patient", p=patient_id))
 
 
 def _manage_url(appointment) -> str:
     return url_for(
-        "patient.appointment", token=patient_links.token("appointment", a=appointment.id, p=appointment.patient_id)
+        "portal.appointment", token=patient_links.token("appointment", a=appointment.id, p=appointment.patient_id)
     )
 
 
 def _availability_url(patient_id: int, practitioner_id: int) -> str:
-    return url_for("patient.availability", token=patient_links.token("availability", p=patient_id, r=practitioner_id))
+    return url_for("portal.availability", token=patient_links.token("availability", p=patient_id, r=practitioner_id))
 
 
 def _preferences_url(patient_id: int) -> str:
-    return url_for("patient.preferences", token=patient_links.token("preferences", p=patient_id))
+    return url_for("portal.preferences", token=patient_links.token("preferences", p=patient_id))
 
 
 def _check_form(form) -> None:
@@ -191,7 +190,7 @@ def _other_times(offer, token: str) -> dict:
     context = {
         "practitioner": practitioner,
         "book_token": token,
-        "waitlist_url": url_for("patient.keep_waiting", token=token, slot_id=offer.slot_id),
+        "waitlist_url": url_for("portal.keep_waiting", token=token, slot_id=offer.slot_id),
     }
     if offers.mode() == offers.EVERYONE:
         found = offers.alternatives_for(offer.patient_id, practitioner.id)
@@ -247,7 +246,7 @@ def _offer_refusal(offer, token: str) -> Refusal | None:
 def _booked_page(appointment, *, repeated: bool):
     title = "You already booked this time" if repeated else "You're booked"
     return render_template(
-        "patient/booked.html",
+        "portal/booked.html",
         title=title,
         appointment=appointment,
         repeated=repeated,
@@ -277,7 +276,7 @@ def book(token: str, slot_id: int):
                 alternatives=portal.bookable(patient_id, taken.alternatives),
                 book_token=token,
                 practitioner=practitioner,
-                waitlist_url=url_for("patient.keep_waiting", token=token, slot_id=slot_id)
+                waitlist_url=url_for("portal.keep_waiting", token=token, slot_id=slot_id)
                 if practitioner.active
                 else None,
             )
@@ -291,13 +290,13 @@ def book(token: str, slot_id: int):
     if refusal is not None:
         raise refusal
     return render_template(
-        "patient/book.html",
+        "portal/book.html",
         offer=offer,
         slot=offer.slot,
         practitioner=offer.slot.practitioner,
         form=ActionForm(),
         held=offer.status == OfferStatus.HELD,
-        decline_url=url_for("patient.decline", token=token, slot_id=slot_id),
+        decline_url=url_for("portal.decline", token=token, slot_id=slot_id),
     )
 
 
@@ -375,7 +374,7 @@ def availability(token: str):
     # Offered to them now (recorded), so each time's booking link works like the ones in the email.
     found = offers.alternatives_for(patient_id, practitioner_id, limit=AVAILABILITY_SHOWN)
     return render_template(
-        "patient/availability.html",
+        "portal/availability.html",
         practitioner=practitioner,
         slots=portal.bookable(patient_id, found),
         book_token=patient_links.token("book", p=patient_id),
@@ -426,7 +425,7 @@ def appointment(token: str):
     found = _appointment_from(token)
     past = portal.is_past(found)
     return render_template(
-        "patient/appointment.html",
+        "portal/appointment.html",
         appointment=found,
         past=past,
         pending=portal.pending_request(found.id) if found.is_active and not past else None,
@@ -487,7 +486,7 @@ def cancel(token: str):
             links=[(_availability_url(found.patient_id, found.practitioner_id), "Book again")] if again else [],
         )
     return render_template(
-        "patient/cancel.html", appointment=found, form=form, manage_url=_manage_url(found)
+        "portal/cancel.html", appointment=found, form=form, manage_url=_manage_url(found)
     ), 400 if form.is_submitted() else 200
 
 
@@ -518,7 +517,7 @@ def reschedule(token: str):
             **_summary(found),
         )
     return render_template(
-        "patient/reschedule.html", appointment=found, form=form, manage_url=_manage_url(found)
+        "portal/reschedule.html", appointment=found, form=form, manage_url=_manage_url(found)
     ), 400 if form.is_submitted() else 200
 
 
@@ -541,10 +540,10 @@ def patient(token: str):
     view = portal.overview(patient_id)
     book_token = patient_links.token("book", p=patient_id)
     return render_template(
-        "patient/me.html",
+        "portal/me.html",
         view=view,
         upcoming=[(a, _manage_url(a)) for a in view.upcoming],
-        offers=[(o, url_for("patient.book", token=book_token, slot_id=o.slot_id)) for o in view.offers],
+        offers=[(o, url_for("portal.book", token=book_token, slot_id=o.slot_id)) for o in view.offers],
         preferences_url=_preferences_url(patient_id),
     )
 
@@ -557,9 +556,9 @@ def preferences(token: str):
     form = preferences_form(kinds, portal.preferences(patient_id))
     if form.validate_on_submit():
         portal.save_preferences(patient_id, {k.name: bool(form[k.name].data) for k in kinds})
-        return redirect(url_for("patient.preferences", token=token, saved=1))
+        return redirect(url_for("portal.preferences", token=token, saved=1))
     return render_template(
-        "patient/preferences.html",
+        "portal/preferences.html",
         patient=who,
         form=form,
         kinds=kinds,
@@ -595,7 +594,7 @@ def unsubscribe(token: str):
         )
     # GET changes nothing: mail scanners open links to check them.
     return render_template(
-        "patient/unsubscribe.html",
+        "portal/unsubscribe.html",
         kind=kind,
         form=ActionForm(),
         wanted=portal.preferences(patient_id).get(kind.name, True),
