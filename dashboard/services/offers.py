@@ -58,7 +58,7 @@ from dashboard.models import (
 )
 from dashboard.models.base import utcnow
 from dashboard.navigation import path_for
-from dashboard.services import ServiceError, appointments, waitlist
+from dashboard.services import ServiceError, appointments, unit_of_work, waitlist
 from dashboard.services import schedule as slots
 from dashboard.wording import plural
 
@@ -464,21 +464,30 @@ def book(patient_id: int, slot_id: int) -> FromLink:
     if offer.status in (OfferStatus.DECLINED, OfferStatus.WITHDRAWN):
         raise ServiceError("This offer is no longer open.")
     try:
-        slot = appointments.claim(slot_id)
+        with unit_of_work():  # the booking: all of it, or (refused on the way) none of it
+            slot = appointments.claim(slot_id)
+            appointment = _take(offer, slot)
     except appointments.SlotTaken as taken:
-        _close(offer.id, OfferStatus.TAKEN, utcnow())
-        db.session.commit()
+        with unit_of_work():  # its own unit: the offer stays TAKEN though the booking is refused
+            _close(offer.id, OfferStatus.TAKEN, utcnow())
         taken.alternatives = alternatives_for(patient_id, taken_practitioner(slot_id))
         raise
+    log.info("patient %s booked offered slot %s (offer %s)", patient_id, slot_id, offer.id)
+    return FromLink(appointment)
+
+
+def _take(offer: Offer, slot: Slot) -> Appointment:
+    """The claimed slot becomes the patient's appointment (their request or "earlier, please" one moved
+    into it, or a new one), their waiting-list entry ends, and the slot's other open offers are taken."""
     patient = offer.patient
     source = db.session.get(Appointment, offer.source_id) if offer.reason != InterestReason.WAITLIST else None
-    if source is not None and source.is_active and source.patient_id == patient_id:
+    if source is not None and source.is_active and source.patient_id == patient.id:
         appointments.move(source, slot, f"offer:{offer.id}:booked")
         appointment = source
         appointments.tell_desk_about(appointment, f"{patient.name}, online (moved from an offer)")
     else:
         appointment = appointments.create(patient, slot, reason="", confirmed=True)
-    waitlist.booked(patient_id, slot.practitioner_id)
+    waitlist.booked(patient.id, slot.practitioner_id)
     now = utcnow()
     db.session.execute(
         update(Offer)
@@ -488,19 +497,18 @@ def book(patient_id: int, slot_id: int) -> FromLink:
     )
     db.session.execute(
         update(Offer)
-        .where(Offer.slot_id == slot_id, Offer.id != offer.id, Offer.status.in_(OPEN_OFFERS))
+        .where(Offer.slot_id == slot.id, Offer.id != offer.id, Offer.status.in_(OPEN_OFFERS))
         .values(status=OfferStatus.TAKEN, decided_at=now)
         .execution_options(synchronize_session=False)
     )
-    db.session.commit()
-    log.info("patient %s booked offered slot %s (offer %s)", patient_id, slot_id, offer.id)
-    return FromLink(appointment)
+    return appointment
 
 
 def taken_practitioner(slot_id: int) -> int:
     return db.session.scalar(select(Slot.practitioner_id).where(Slot.id == slot_id))
 
 
+@unit_of_work()
 def decline(patient_id: int, slot_id: int) -> None:
     """'Not for me': the offer ends and, one at a time, the slot passes to the next person."""
     offer = offer_for(patient_id, slot_id)
@@ -509,7 +517,6 @@ def decline(patient_id: int, slot_id: int) -> None:
     _close(offer.id, OfferStatus.DECLINED, utcnow())
     if offer.status == OfferStatus.HELD:
         _hold_next(offer.slot, utcnow())
-    db.session.commit()
 
 
 def alternatives_for(patient_id: int, practitioner_id: int, limit: int = SHOWN) -> list[Slot]:

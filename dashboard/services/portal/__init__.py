@@ -15,7 +15,7 @@ package adds the patient's side:
 Submodules import each other directly, never through this package.
 """
 
-from dashboard.services.portal.changes import ask_to_move, cancel
+from dashboard.services.portal.changes import ask_to_move, cancel, confirm
 from dashboard.services.portal.email_choices import (
     optional_kind,
     optional_kinds,
@@ -47,6 +47,7 @@ __all__ = [
     "ask_to_move",
     "bookable",
     "cancel",
+    "confirm",
     "is_past",
     "keep_waiting",
     "offer",

@@ -1,11 +1,11 @@
-"""A patient changes an appointment from its link: cancels it or asks to move it, and the desk
-and the practitioner hear of it."""
+"""A patient changes an appointment from its link: confirms it, cancels it or asks to move it,
+and (cancelling, moving) the desk and the practitioner hear of it. Each is an entry point: one
+unit of work, rolled back whole when it refuses."""
 
 from dashboard import notify
-from dashboard.extensions import db
 from dashboard.models import Appointment, RescheduleRequest
 from dashboard.navigation import path_for
-from dashboard.services import appointments
+from dashboard.services import appointments, unit_of_work
 
 
 def _tell_desk(appointment: Appointment, title: str) -> None:
@@ -16,9 +16,15 @@ def _tell_desk(appointment: Appointment, title: str) -> None:
         title,
         link=path_for("appointments.detail", appointment_id=appointment.id),
     )
-    db.session.commit()
 
 
+@unit_of_work()
+def confirm(appointment: Appointment) -> Appointment:
+    """The patient confirms from their link. ServiceError if it can't be confirmed."""
+    return appointments.confirm(appointment.id, None)
+
+
+@unit_of_work()
 def cancel(appointment: Appointment, reason: str) -> Appointment:
     """The patient cancels from their link; the desk's and the practitioner's bells ring.
     ServiceError if it can't be cancelled."""
@@ -31,6 +37,7 @@ def cancel(appointment: Appointment, reason: str) -> Appointment:
     return done
 
 
+@unit_of_work()
 def ask_to_move(appointment: Appointment, note: str) -> RescheduleRequest:
     """The patient asks for another time; the desk's and the practitioner's bells ring.
     ServiceError if one is already waiting."""

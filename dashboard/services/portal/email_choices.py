@@ -5,7 +5,7 @@ from sqlalchemy import select
 from dashboard.extensions import db
 from dashboard.models import PatientEmailPreference
 from dashboard.notify.kinds import KINDS, Kind
-from dashboard.services import ServiceError
+from dashboard.services import ServiceError, unit_of_work
 from dashboard.services.portal.lookup import patient
 
 
@@ -47,18 +47,17 @@ def _set(patient_id: int, kind: str, wanted: bool) -> bool:
 
 def save_preferences(patient_id: int, wanted: dict[str, bool]) -> dict[str, bool]:
     """Save the patient's choices for the optional kinds named in `wanted` (others are ignored)."""
-    patient(patient_id)
-    for kind in optional_kinds():
-        if kind.name in wanted:
-            _set(patient_id, kind.name, bool(wanted[kind.name]))
-    db.session.commit()
+    with unit_of_work():
+        patient(patient_id)
+        for kind in optional_kinds():
+            if kind.name in wanted:
+                _set(patient_id, kind.name, bool(wanted[kind.name]))
     return preferences(patient_id)
 
 
+@unit_of_work()
 def unsubscribe(patient_id: int, kind_name: str) -> bool:
     """Turn off one optional kind; False if it was already off."""
     patient(patient_id)
     kind = optional_kind(kind_name)
-    changed = _set(patient_id, kind.name, False)
-    db.session.commit()
-    return changed
+    return _set(patient_id, kind.name, False)

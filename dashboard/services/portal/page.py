@@ -8,6 +8,7 @@ from sqlalchemy.orm import joinedload
 from dashboard.extensions import db
 from dashboard.models import ACTIVE, Appointment, Offer, Patient, PatientMessage
 from dashboard.models.base import utcnow
+from dashboard.services import unit_of_work
 from dashboard.services.portal.lookup import patient
 from dashboard.services.portal.waiting import open_offers
 
@@ -45,11 +46,11 @@ def overview(patient_id: int) -> Overview:
     )
     unread = {m.id for m in messages if m.read_at is None}
     if unread:
-        db.session.execute(
-            update(PatientMessage)
-            .where(PatientMessage.id.in_(unread), PatientMessage.read_at.is_(None))
-            .values(read_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        db.session.commit()
+        with unit_of_work():
+            db.session.execute(
+                update(PatientMessage)
+                .where(PatientMessage.id.in_(unread), PatientMessage.read_at.is_(None))
+                .values(read_at=now)
+                .execution_options(synchronize_session=False)
+            )
     return Overview(who, upcoming, messages, unread, open_offers(who.id, now=now))

@@ -18,7 +18,7 @@ from dashboard.models import (
     SlotStatus,
 )
 from dashboard.models.base import utcnow
-from dashboard.services import ServiceError, waitlist
+from dashboard.services import ServiceError, unit_of_work, waitlist
 from dashboard.services.portal.email_choices import preferences
 from dashboard.services.portal.lookup import patient, practitioner
 
@@ -71,6 +71,7 @@ class Waiting:
     emails_off: bool = False  # they turned off the emails that would tell them of a new time
 
 
+@unit_of_work()
 def keep_waiting(patient_id: int, practitioner_id: int) -> Waiting:
     """The patient's "keep me on the waiting list": on that practitioner's list, unless they already
     wait through an appointment of theirs (a pending request, or one marked "earlier, please"),
