@@ -4,7 +4,7 @@ from flask import render_template, request, url_for
 
 from dashboard import patient_links
 from dashboard.forms import ActionForm
-from dashboard.models import OfferStatus, SlotStatus
+from dashboard.models import OfferStatus
 from dashboard.models.base import utcnow
 from dashboard.portal.blueprint import bp, notice
 from dashboard.portal.links import (
@@ -20,6 +20,7 @@ from dashboard.portal.links import (
 )
 from dashboard.services import ServiceError, offers, portal
 from dashboard.services.appointments import SlotTaken
+from dashboard.services.offers import NotBookable
 
 AVAILABILITY_SHOWN = 10
 
@@ -46,47 +47,40 @@ def _other_times(offer, token: str) -> dict:
     return context
 
 
+# What the page says for each reason an offer can't be booked (offers.why_not_bookable)
+WORDS = {
+    NotBookable.DECLINED: (
+        "You turned this time down",
+        "You told us this time didn't suit you, so it has gone to someone else.",
+    ),
+    NotBookable.TAKEN: ("This time has been taken", "Someone else booked it first."),
+    NotBookable.CLOSED: ("This time is no longer available", "The clinic has closed this time."),
+    NotBookable.PASSED: ("This time has passed", "This appointment time is already in the past."),
+    NotBookable.HELD_FOR_ANOTHER: (
+        "This time is held for someone else",
+        "Someone who has been waiting longer gets the first chance at it. We'll email you if it comes to you.",
+    ),
+    NotBookable.ENDED: (
+        "This offer has ended",
+        "We held this time for you for a while; it has now gone to the next person waiting.",
+    ),
+}
+
+
 def _offer_refusal(offer, token: str) -> Refusal | None:
-    """Why this offer can't be booked now (None if it can), and what the patient can do instead."""
-    slot, now = offer.slot, utcnow()
-    more = [(availability_url(offer.patient_id, slot.practitioner_id), "See other open times")]
-    status = offer.status
-    if status == OfferStatus.DECLINED:
-        return Refusal(
-            409,
-            "You turned this time down",
-            "You told us this time didn't suit you, so it has gone to someone else.",
-            links=more,
-        )
-    if status == OfferStatus.TAKEN or (status != OfferStatus.BOOKED and slot.status == SlotStatus.BOOKED):
-        return Refusal(409, "This time has been taken", "Someone else booked it first.", **_other_times(offer, token))
-    if status == OfferStatus.WITHDRAWN or slot.status == SlotStatus.BLOCKED:
-        return Refusal(
-            409, "This time is no longer available", "The clinic has closed this time.", **_other_times(offer, token)
-        )
-    if slot.starts_at <= now:
-        return Refusal(
-            409,
-            "This time has passed",
-            "This appointment time is already in the past.",
-            **_other_times(offer, token),
-        )
-    if status == OfferStatus.QUEUED:
-        return Refusal(
-            409,
-            "This time is held for someone else",
-            "Someone who has been waiting longer gets the first chance at it. We'll email you if it comes to you.",
-        )
-    if status == OfferStatus.EXPIRED or (
-        status == OfferStatus.HELD and offer.expires_at is not None and offer.expires_at <= now
-    ):
-        return Refusal(
-            409,
-            "This offer has ended",
-            "We held this time for you for a while; it has now gone to the next person waiting.",
-            **_other_times(offer, token),
-        )
-    return None
+    """Why this offer can't be booked now (None if it can), and what the patient can do instead:
+    nothing more while it is someone else's turn; other times to see once they turned it down;
+    otherwise the other open times themselves (`_other_times`)."""
+    reason = offers.why_not_bookable(offer, utcnow())
+    if reason is None:
+        return None
+    title, message = WORDS[reason]
+    if reason is NotBookable.HELD_FOR_ANOTHER:
+        return Refusal(409, title, message)
+    if reason is NotBookable.DECLINED:
+        more = [(availability_url(offer.patient_id, offer.slot.practitioner_id), "See other open times")]
+        return Refusal(409, title, message, links=more)
+    return Refusal(409, title, message, **_other_times(offer, token))
 
 
 def _booked_page(appointment, *, repeated: bool):
@@ -105,7 +99,7 @@ def _book_now(offer, token: str):
     """The patient pressed "Book": booked, or why not (taken a moment ago: the other open times)."""
     check_form(ActionForm())
     patient_id, slot_id = offer.patient_id, offer.slot_id
-    held_for_another = offer.status == OfferStatus.QUEUED
+    held_for_another = offers.why_not_bookable(offer, utcnow()) is NotBookable.HELD_FOR_ANOTHER
     try:
         result = offers.book(patient_id, slot_id)
     except SlotTaken as taken:

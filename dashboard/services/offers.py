@@ -31,6 +31,7 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 
 from flask import current_app
 from sqlalchemy import event, func, insert, null, select, text, update
@@ -439,6 +440,54 @@ def offer_for(patient_id: int, slot_id: int) -> Offer | None:
     return db.session.scalar(select(Offer).where(Offer.patient_id == patient_id, Offer.slot_id == slot_id))
 
 
+class NotBookable(StrEnum):
+    """Why an offer can't be booked now. `why_not_bookable` gives the first that applies, in this order."""
+
+    DECLINED = "declined"  # they said it doesn't suit them
+    TAKEN = "taken"  # someone else booked the time
+    CLOSED = "closed"  # the clinic withdrew the offer or blocked the time
+    PASSED = "passed"  # the time has begun
+    HELD_FOR_ANOTHER = "held_for_another"  # one at a time: someone ahead in the line has their turn first
+    ENDED = "ended"  # their hold ran out, or the offer expired
+
+
+def hold_ran_out(offer: Offer, now: datetime) -> bool:
+    return offer.status == OfferStatus.HELD and offer.expires_at is not None and offer.expires_at <= now
+
+
+def why_not_bookable(offer: Offer, now: datetime) -> NotBookable | None:
+    """The one rule for whether an offer can still be booked (None: it can). The patient's page
+    says each reason in its own words; `book` refuses by it."""
+    slot, status = offer.slot, offer.status
+    if status == OfferStatus.DECLINED:
+        return NotBookable.DECLINED
+    if status == OfferStatus.TAKEN or (status != OfferStatus.BOOKED and slot.status == SlotStatus.BOOKED):
+        return NotBookable.TAKEN
+    if status == OfferStatus.WITHDRAWN or slot.status == SlotStatus.BLOCKED:
+        return NotBookable.CLOSED
+    if slot.starts_at <= now:
+        return NotBookable.PASSED
+    if status == OfferStatus.QUEUED:
+        return NotBookable.HELD_FOR_ANOTHER
+    if status == OfferStatus.EXPIRED or hold_ran_out(offer, now):
+        return NotBookable.ENDED
+    return None
+
+
+def _refuse_if_settled(offer: Offer, reason: NotBookable | None) -> None:
+    """Refuse a booking the offer's own row settles: not their turn (one at a time, an ended hold
+    too: SlotTaken, the slot is someone else's now), turned down, withdrawn or blocked (ServiceError).
+    A time taken or passed is the slot's state, which the claim decides in one conditional UPDATE
+    (first one wins, in the claim's words; a time freed again since can be booked)."""
+    if reason is NotBookable.HELD_FOR_ANOTHER or (reason is NotBookable.ENDED and mode() == ONE_AT_A_TIME):
+        raise appointments.SlotTaken(
+            "This time is being held for someone else who was waiting longer.",
+            alternatives_for(offer.patient_id, offer.slot.practitioner_id),
+        )
+    if reason in (NotBookable.DECLINED, NotBookable.CLOSED):
+        raise ServiceError("This offer is no longer open.")
+
+
 def book(patient_id: int, slot_id: int) -> FromLink:
     """The patient books a slot they were offered: claimed like any booking (first one wins).
 
@@ -450,19 +499,13 @@ def book(patient_id: int, slot_id: int) -> FromLink:
         raise ServiceError("This time wasn't offered to you.")
     if offer.status == OfferStatus.BOOKED and offer.appointment_id:
         return FromLink(db.session.get(Appointment, offer.appointment_id), repeated=True)
-    hold_over = offer.status == OfferStatus.HELD and offer.expires_at is not None and offer.expires_at <= utcnow()
-    if hold_over:  # the cron hasn't passed it on yet, but the hold has ended
-        _close(offer.id, OfferStatus.EXPIRED, utcnow())
-        _hold_next(offer.slot, utcnow())
-        db.session.commit()
+    now = utcnow()
+    if hold_ran_out(offer, now):  # the cron hasn't passed it on yet, but the hold has ended
+        with unit_of_work():  # its own unit: the hold passes on though this booking is refused
+            _close(offer.id, OfferStatus.EXPIRED, now)
+            _hold_next(offer.slot, now)
         db.session.refresh(offer)
-    if offer.status == OfferStatus.QUEUED or (offer.status == OfferStatus.EXPIRED and mode() == ONE_AT_A_TIME):
-        raise appointments.SlotTaken(
-            "This time is being held for someone else who was waiting longer.",
-            alternatives_for(patient_id, offer.slot.practitioner_id),
-        )
-    if offer.status in (OfferStatus.DECLINED, OfferStatus.WITHDRAWN):
-        raise ServiceError("This offer is no longer open.")
+    _refuse_if_settled(offer, why_not_bookable(offer, now))
     try:
         with unit_of_work():  # the booking: all of it, or (refused on the way) none of it
             slot = appointments.claim(slot_id)
