@@ -27,7 +27,6 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from dashboard.errors import MESSAGES
-from dashboard.extensions import db
 from dashboard.forms import ActionForm
 from dashboard.portal.links import Refusal, patient_url
 from dashboard.services import portal
@@ -79,10 +78,9 @@ def _http_error(error: HTTPException):
 
 @bp.errorhandler(Exception)
 def _unexpected(error: Exception):
+    # Nothing to roll back here: the services' units roll back what escapes them, the request's
+    # session is discarded at its end, and this page reads nothing from the database.
     log.exception("unhandled error on %s %s", request.method, request.path)
-    # Not a page's transaction (the services own those, and roll back what escapes them): an
-    # error outside any unit (a failed query) can leave the session unusable for this page.
-    db.session.rollback()
     return notice(
         500,
         "Something went wrong",

@@ -4,6 +4,10 @@ Order is urgent first, then the desk's order (`position`), which starts as
 the order people were added, so by default the longest waiting comes first.
 An entry ends when the patient books with that practitioner, on its expiry
 date, or when the desk removes it.
+
+What the desk and the patients' links call owns its transaction (`unit_of_work`); `booked`
+writes in its caller's. A duplicate entry is refused inside a savepoint, so it never rolls
+back a caller's work.
 """
 
 from datetime import date
@@ -16,7 +20,7 @@ from dashboard.clinic_time import clinic_today
 from dashboard.extensions import db
 from dashboard.models import Patient, User, WaitlistEntry
 from dashboard.models.base import utcnow
-from dashboard.services import ServiceError
+from dashboard.services import ServiceError, unit_of_work
 from dashboard.services import schedule as slots
 
 PREFERENCES_LENGTH = 200
@@ -35,6 +39,7 @@ def entries(practitioner_id: int) -> list[WaitlistEntry]:
     )
 
 
+@unit_of_work()
 def add(
     practitioner_id: int,
     patient_id: int,
@@ -58,15 +63,15 @@ def add(
         position=_next_position(practitioner_id),
         created_by_id=by_user.id,
     )
-    db.session.add(entry)
     try:
-        db.session.commit()
+        with db.session.begin_nested():
+            db.session.add(entry)
     except IntegrityError:
-        db.session.rollback()
         raise ServiceError("That patient is already on this waiting list.") from None
     return entry
 
 
+@unit_of_work()
 def keep(patient_id: int, practitioner_id: int) -> tuple[WaitlistEntry, bool]:
     """The patient's own "keep me on the waiting list" (from an offer they couldn't book): their
     open entry with the practitioner, or a new one at the end of the line. True if it is new."""
@@ -77,11 +82,10 @@ def keep(patient_id: int, practitioner_id: int) -> tuple[WaitlistEntry, bool]:
     entry = WaitlistEntry(
         practitioner_id=practitioner_id, patient_id=patient_id, position=_next_position(practitioner_id)
     )
-    db.session.add(entry)
     try:
-        db.session.commit()
+        with db.session.begin_nested():
+            db.session.add(entry)
     except IntegrityError:  # the same button, pressed twice at once: the other press added it
-        db.session.rollback()
         return _open_for(patient_id, practitioner_id), False
     return entry, True
 
@@ -111,6 +115,7 @@ def _open_entry(entry_id: int, by_user: User) -> WaitlistEntry:
     return entry
 
 
+@unit_of_work()
 def move(entry_id: int, direction: int, *, by_user: User) -> WaitlistEntry:
     """Swap an entry with its neighbour above (direction -1) or below (+1) among the same urgency."""
     entry = _open_entry(entry_id, by_user)
@@ -125,21 +130,20 @@ def move(entry_id: int, direction: int, *, by_user: User) -> WaitlistEntry:
     entry.position, other.position = other.position, entry.position
     if entry.position == other.position:  # equal positions (never reordered): make them distinct
         entry.position += 1 if direction > 0 else -1
-    db.session.commit()
     return entry
 
 
+@unit_of_work()
 def set_urgent(entry_id: int, urgent: bool, *, by_user: User) -> WaitlistEntry:
     entry = _open_entry(entry_id, by_user)
     entry.urgent = urgent
-    db.session.commit()
     return entry
 
 
+@unit_of_work()
 def remove(entry_id: int, *, by_user: User) -> WaitlistEntry:
     entry = _open_entry(entry_id, by_user)
     _end([entry.id], "removed")
-    db.session.commit()
     return entry
 
 
@@ -155,13 +159,13 @@ def booked(patient_id: int, practitioner_id: int) -> None:
     _end(ids, "booked")
 
 
+@unit_of_work()
 def expire() -> int:
     """Entries past their end date end; returns how many."""
     ids = db.session.scalars(
         select(WaitlistEntry.id).where(WaitlistEntry.ended_at.is_(None), WaitlistEntry.expires_on < clinic_today())
     ).all()
     _end(ids, "expired")
-    db.session.commit()
     return len(ids)
 
 

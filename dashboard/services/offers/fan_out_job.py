@@ -23,6 +23,7 @@ from dashboard.extensions import db
 from dashboard.models import Offer, OfferStatus, Practitioner, Slot, SlotStatus
 from dashboard.models.base import utcnow
 from dashboard.services import schedule as slots
+from dashboard.services import unit_of_work
 from dashboard.services.offers.holds import hold_next, tell_held
 from dashboard.services.offers.interest import Interest, interested
 from dashboard.services.offers.openings import window_key
@@ -47,7 +48,10 @@ log = logging.getLogger(__name__)
 def fan_out(practitioner_id: int, slot_ids: list[int] | None = None) -> dict:
     """Offer the practitioner's slots still owed an offer (open, ahead, `offered_at` NULL) to
     everyone interested: those among `slot_ids`, or, at the end of a coalescing window
-    (None), all of them. Safe to run twice: a second run finds them offered."""
+    (None), all of them. Safe to run twice: a second run finds them offered.
+
+    An entry point (the job, the cron), called outside any unit of work: everyone at once, it
+    commits a unit per BATCH patients (`_offer_to_everyone`); one at a time, one unit."""
     if slot_ids is None:
         # Before reading the slots: an opening committed after this opens the next window
         # (and is offered by its job, if this one doesn't already take it).
@@ -63,17 +67,17 @@ def fan_out(practitioner_id: int, slot_ids: list[int] | None = None) -> dict:
         owed = owed.where(Slot.id.in_(slot_ids))
     new = list(db.session.scalars(owed.order_by(Slot.starts_at, Slot.id)))
     if practitioner is None or not new:
-        if slot_ids:
-            mark_offered(slot_ids)
-        db.session.commit()
+        with unit_of_work():
+            if slot_ids:
+                mark_offered(slot_ids)
         return {"slots": 0, "patients": 0}
     people = interested(practitioner_id)
     if mode() == ONE_AT_A_TIME:
-        result = _queue_each(practitioner, new, people)
+        with unit_of_work():  # every slot's queue, its first hold and the slots marked offered, at once
+            result = _queue_each(practitioner, new, people)
+            mark_offered([s.id for s in new])
     else:
         result = _offer_to_everyone(practitioner, new, people)
-    mark_offered([s.id for s in new])
-    db.session.commit()
     log.info("offered %d slot(s) of %s: %s", len(new), practitioner.name, result)
     return result
 
@@ -106,13 +110,19 @@ def _offer_to_everyone(practitioner: Practitioner, new: list[Slot], people: list
             key_of = f"offers:{key}:patient:{interest.patient.id}"
             messages.append(offer_email(practitioner, interest, theirs, key_of, times=times[ids], links=links))
             notes.append({**notes_for[ids], "patient_id": interest.patient.id})
-        record(rows, messages, notes)
-        db.session.commit()
-    if offered:
-        title = f"Offered {new_times(len(new))} with {practitioner.name} to {plural(offered, 'patient')}"
-        if len(new) > SHOWN:
-            title += f" (the first {SHOWN} in each email)"
-        tell_staff(practitioner, new, title)
+        # A unit (a commit) per BATCH patients, on purpose: 5,000 waiting is five short transactions,
+        # each queueing its emails' delivery as it commits, so the first patients hear of the time
+        # while the rest are written (bench/offers_fan_out.py, docs/DESIGN.md). A job that dies
+        # between batches is run again: the batches done repeat their dedupe keys and send nothing.
+        with unit_of_work():
+            record(rows, messages, notes)
+    with unit_of_work():  # the last: the staff's bell, and the slots no longer owed an offer
+        if offered:
+            title = f"Offered {new_times(len(new))} with {practitioner.name} to {plural(offered, 'patient')}"
+            if len(new) > SHOWN:
+                title += f" (the first {SHOWN} in each email)"
+            tell_staff(practitioner, new, title)
+        mark_offered([s.id for s in new])
     return {"slots": len(new), "patients": offered, "mode": EVERYONE}
 
 

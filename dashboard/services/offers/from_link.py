@@ -35,7 +35,11 @@ def book(patient_id: int, slot_id: int) -> FromLink:
 
     A waiting-list patient gets a new appointment; one with a pending request or
     an "earlier, please" appointment has that appointment moved into the slot.
-    Raises SlotTaken (with other open times, offered to them now) or ServiceError."""
+    Raises SlotTaken (with other open times, offered to them now) or ServiceError.
+
+    An entry point in units one after another, so what a refusal records survives it: an ended
+    hold passed on, then the booking (all or nothing), or, the time taken, the offer marked TAKEN.
+    The refusals before the booking write nothing (other times offered commit their own unit)."""
     offer = offer_for(patient_id, slot_id)
     if offer is None:
         raise ServiceError("This time wasn't offered to you.")
@@ -118,6 +122,7 @@ def decline(patient_id: int, slot_id: int) -> None:
         hold_next(offer.slot, utcnow())
 
 
+@unit_of_work()
 def alternatives_for(patient_id: int, practitioner_id: int, limit: int = SHOWN) -> list[Slot]:
     """Other open times with the practitioner, offered to the patient now (everyone-at-once only:
     one at a time, open slots are in other people's queues)."""
@@ -128,5 +133,4 @@ def alternatives_for(patient_id: int, practitioner_id: int, limit: int = SHOWN) 
     if found and patient is not None:
         interest = Interest(Person.of(patient), InterestReason.WAITLIST, 0)
         insert_offers([offer_row(s, interest, 10**6, OfferStatus.OFFERED, utcnow()) for s in found])
-        db.session.commit()
     return found
