@@ -220,11 +220,12 @@ def floor_rows(practitioner_id: int, slot_id: int, n: int) -> tuple[list, list, 
     from dashboard.models.base import utcnow
     from dashboard.notify.render import render_email
     from dashboard.services import offers
+    from dashboard.services.offers import rows
 
     practitioner = db.session.get(Practitioner, practitioner_id)
     slot = db.session.get(Slot, slot_id)
     interest = offers.Interest(db.session.get(Patient, 1), InterestReason.WAITLIST, 1)
-    message = offers._email(practitioner, interest, [slot], "floor")
+    message = rows.offer_email(practitioner, interest, [slot], "floor")
     rendered = render_email("new_availability", message.context)
     now = utcnow().replace(tzinfo=None).isoformat(sep=" ")
     emails = [
@@ -348,17 +349,19 @@ def breakdown(practitioner_id: int, slot_id: int) -> tuple[float, list[tuple[str
     from dashboard.extensions import db
     from dashboard.notify import outbox, recipients
     from dashboard.services import offers
+    from dashboard.services.offers import fan_out_job, rows
 
+    # Each patched where the fan-out looks it up: the job's module, or (the bulk insert) rows.record's.
     targets = [
-        (offers, "interested", "offers.interested (3 queries, 5,000 ORM patients)"),
-        (offers, "_email", "offers._email (context, signed links) x patients"),
-        (offers, "_note", "offers._note x patients"),
-        (offers, "_insert_offers", "offers._insert_offers (executemany)"),
+        (fan_out_job, "interested", "offers.interested (3 queries, 5,000 ORM patients)"),
+        (fan_out_job, "offer_email", "offers.rows.offer_email (context, signed links) x patients"),
+        (fan_out_job, "patient_note", "offers.rows.patient_note x patients"),
+        (rows, "insert_offers", "offers.rows.insert_offers (executemany)"),
         (notify, "emails", "notify.emails, all of it"),
         (outbox, "render_emails", "  render_emails (Jinja + CSS inlining)"),
         (recipients, "clean", "  recipients.clean (email-validator)"),
         (outbox, "used_keys", "  used_keys (dedupe SELECTs)"),
-        (offers, "_tell_staff", "offers._tell_staff (bell)"),
+        (fan_out_job, "tell_staff", "offers.rows.tell_staff (bell)"),
     ]
     spent = dict.fromkeys((label for *_, label in targets), 0.0)
     originals = [(module, name, getattr(module, name)) for module, name, _ in targets]

@@ -77,10 +77,10 @@ def _register_blueprints(app: Flask) -> None:
     from dashboard.notifications import bp as notifications_bp
     from dashboard.offers import bp as offers_bp
     from dashboard.outbox import bp as outbox_bp
-    from dashboard.patient import bp as patient_bp
     from dashboard.patients import bp as patients_bp
+    from dashboard.portal import bp as portal_bp
     from dashboard.schedule import bp as schedule_bp
-    from dashboard.services import offer_events  # noqa: F401  connects the offers' event receivers
+    from dashboard.services import offers  # noqa: F401  (connects the offers' receivers of the slot events)
     from dashboard.waitlist import bp as waitlist_bp
 
     app.register_blueprint(auth_bp)
@@ -91,7 +91,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(schedule_bp, url_prefix="/schedule")
     app.register_blueprint(appointments_bp, url_prefix="/appointments")
     app.register_blueprint(patients_bp, url_prefix="/patients")
-    app.register_blueprint(patient_bp, url_prefix="/p")
+    app.register_blueprint(portal_bp, url_prefix="/p")  # the patients' own pages: /p/ is in every link already emailed
     app.register_blueprint(offers_bp, url_prefix="/offers")
     app.register_blueprint(billing_bp, url_prefix="/billing")
     app.register_blueprint(inventory_bp, url_prefix="/inventory")

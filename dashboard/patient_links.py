@@ -117,14 +117,14 @@ class Links:
         return maker(**values)
 
     def url(self, purpose: str, endpoint: str | None = None, **ids: int | str) -> str:
-        return self.address(endpoint or f"patient.{purpose}", token=self.token(purpose, **ids))
+        return self.address(endpoint or f"portal.{purpose}", token=self.token(purpose, **ids))
 
     def for_appointment(self, appointment_id: int, patient_id: int) -> dict[str, str]:
         value = self.token("appointment", a=appointment_id, p=patient_id)
         return {
-            "manage_url": self.address("patient.appointment", token=value),
-            "reschedule_url": self.address("patient.reschedule", token=value),
-            "cancel_url": self.address("patient.cancel", token=value),
+            "manage_url": self.address("portal.appointment", token=value),
+            "reschedule_url": self.address("portal.reschedule", token=value),
+            "cancel_url": self.address("portal.cancel", token=value),
             "patient_url": self.url("patient", p=patient_id),
         }
 
@@ -141,7 +141,7 @@ def token(purpose: str, **ids: int | str) -> str:
 
 def url(purpose: str, endpoint: str | None = None, **ids: int | str) -> str:
     """The absolute URL (on BASE_URL) of a `purpose` link, for an email; the page is
-    `patient.<purpose>` unless another `endpoint` reads the same kind of link."""
+    `portal.<purpose>` unless another `endpoint` reads the same kind of link."""
     return Links().url(purpose, endpoint, **ids)
 
 

@@ -108,17 +108,17 @@ PROTECTED = [(endpoint, *rule) for endpoint, rule in RULES.items() if rule[2] is
 # Patients' pages behind signed links (dashboard/patient): public, no login, but without a real
 # token they answer 400, so they are listed here instead of RULES (tests/test_patient_links.py covers them).
 SIGNED_LINKS = {
-    "patient.appointment",
-    "patient.confirm",
-    "patient.cancel",
-    "patient.reschedule",
-    "patient.patient",
-    "patient.preferences",
-    "patient.unsubscribe",
-    "patient.book",
-    "patient.decline",
-    "patient.keep_waiting",
-    "patient.availability",
+    "portal.appointment",
+    "portal.confirm",
+    "portal.cancel",
+    "portal.reschedule",
+    "portal.patient",
+    "portal.preferences",
+    "portal.unsubscribe",
+    "portal.book",
+    "portal.decline",
+    "portal.keep_waiting",
+    "portal.availability",
 }
 
 

@@ -25,8 +25,7 @@ from dashboard.notify import samples
 from dashboard.notify.kinds import KINDS
 from dashboard.notify.render import render_email
 from dashboard.notify.samples import sample_context
-from dashboard.services import appointments, billing, inventory
-from dashboard.services import patient_portal as portal
+from dashboard.services import appointments, billing, inventory, portal
 from dashboard.services.billing import Line
 from dashboard.services.demo import DEMO_SETTINGS, demo_environment
 from dashboard.services.users import set_active
@@ -226,15 +225,15 @@ class _Hrefs(HTMLParser):
 
 # The page each kind of link in a context must open, and the purpose its token is signed for.
 ENDPOINTS = {
-    "manage_url": ("patient.appointment", "appointment"),
-    "reschedule_url": ("patient.reschedule", "appointment"),
-    "cancel_url": ("patient.cancel", "appointment"),
-    "patient_url": ("patient.patient", "patient"),
-    "unsubscribe_url": ("patient.unsubscribe", "unsubscribe"),
-    "preferences_url": ("patient.preferences", "preferences"),
-    "availability_url": ("patient.availability", "availability"),
-    "more_url": ("patient.availability", "availability"),
-    "book_url": ("patient.book", "book"),
+    "manage_url": ("portal.appointment", "appointment"),
+    "reschedule_url": ("portal.reschedule", "appointment"),
+    "cancel_url": ("portal.cancel", "appointment"),
+    "patient_url": ("portal.patient", "patient"),
+    "unsubscribe_url": ("portal.unsubscribe", "unsubscribe"),
+    "preferences_url": ("portal.preferences", "preferences"),
+    "availability_url": ("portal.availability", "availability"),
+    "more_url": ("portal.availability", "availability"),
+    "book_url": ("portal.book", "book"),
     "item_url": ("inventory.detail", None),
     "appointment_url": ("appointments.detail", None),
     "outbox_url": ("outbox.detail", None),

@@ -8,9 +8,9 @@ from dashboard.navigation import external_url, link_maker
 @pytest.mark.parametrize(
     "endpoint,values",
     [
-        ("patient.book", {"token": "eyJwIjo0MjE3fQ.aw9FWw.IpHeDZ7lqHCJ-_", "slot_id": 17}),
-        ("patient.availability", {"token": "x.y.z"}),
-        ("patient.unsubscribe", {"token": "needs quoting/é?&"}),  # goes through the URL map
+        ("portal.book", {"token": "eyJwIjo0MjE3fQ.aw9FWw.IpHeDZ7lqHCJ-_", "slot_id": 17}),
+        ("portal.availability", {"token": "x.y.z"}),
+        ("portal.unsubscribe", {"token": "needs quoting/é?&"}),  # goes through the URL map
         ("appointments.detail", {"appointment_id": 5}),
     ],
 )

@@ -16,8 +16,7 @@ from dashboard import patient_links
 from dashboard.extensions import db
 from dashboard.models import Appointment, AppointmentStatus, Offer, OfferStatus, WaitlistEntry
 from dashboard.models.base import utcnow
-from dashboard.services import appointments, offers, slots, waitlist
-from dashboard.services import patient_portal as portal
+from dashboard.services import appointments, offers, portal, slots, waitlist
 from dashboard.services.users import set_active
 from tests.conftest import CSRF_INPUT
 from tests.factories import make_patient, make_slot, practitioner_of

@@ -230,7 +230,7 @@ def new_availability() -> dict:
             NS(id=slot_id, starts_at=start, ends_at=start + timedelta(minutes=30))
             for slot_id, start in zip(SLOT_IDS, starts, strict=True)
         ],
-        "book_links": {slot_id: external_url("patient.book", token=book, slot_id=slot_id) for slot_id in SLOT_IDS},
+        "book_links": {slot_id: external_url("portal.book", token=book, slot_id=slot_id) for slot_id in SLOT_IDS},
         "more_url": _open_times_url(),
         **_optional_links("new_availability"),
     }

@@ -4,8 +4,13 @@ Order is urgent first, then the desk's order (`position`), which starts as
 the order people were added, so by default the longest waiting comes first.
 An entry ends when the patient books with that practitioner, on its expiry
 date, or when the desk removes it.
+
+What the desk and the patients' links call owns its transaction (`unit_of_work`); `booked`
+writes in its caller's. A duplicate entry is refused inside a savepoint, so it never rolls
+back a caller's work.
 """
 
+from collections.abc import Sequence
 from datetime import date
 
 from sqlalchemy import func, select, update
@@ -16,7 +21,7 @@ from dashboard.clinic_time import clinic_today
 from dashboard.extensions import db
 from dashboard.models import Patient, User, WaitlistEntry
 from dashboard.models.base import utcnow
-from dashboard.services import ServiceError, practitioners
+from dashboard.services import ServiceError, practitioners, unit_of_work
 
 PREFERENCES_LENGTH = 200
 
@@ -34,6 +39,7 @@ def entries(practitioner_id: int) -> list[WaitlistEntry]:
     )
 
 
+@unit_of_work()
 def add(
     practitioner_id: int,
     patient_id: int,
@@ -57,15 +63,15 @@ def add(
         position=_next_position(practitioner_id),
         created_by_id=by_user.id,
     )
-    db.session.add(entry)
     try:
-        db.session.commit()
+        with db.session.begin_nested():
+            db.session.add(entry)
     except IntegrityError:
-        db.session.rollback()
         raise ServiceError("That patient is already on this waiting list.") from None
     return entry
 
 
+@unit_of_work()
 def keep(patient_id: int, practitioner_id: int) -> tuple[WaitlistEntry, bool]:
     """The patient's own "keep me on the waiting list" (from an offer they couldn't book): their
     open entry with the practitioner, or a new one at the end of the line. True if it is new."""
@@ -76,12 +82,14 @@ def keep(patient_id: int, practitioner_id: int) -> tuple[WaitlistEntry, bool]:
     entry = WaitlistEntry(
         practitioner_id=practitioner_id, patient_id=patient_id, position=_next_position(practitioner_id)
     )
-    db.session.add(entry)
     try:
-        db.session.commit()
+        with db.session.begin_nested():
+            db.session.add(entry)
     except IntegrityError:  # the same button, pressed twice at once: the other press added it
-        db.session.rollback()
-        return _open_for(patient_id, practitioner_id), False
+        added = _open_for(patient_id, practitioner_id)
+        if added is None:  # and it ended in between
+            raise ServiceError("That patient is already on this waiting list.") from None
+        return added, False
     return entry, True
 
 
@@ -110,6 +118,7 @@ def _open_entry(entry_id: int, by_user: User) -> WaitlistEntry:
     return entry
 
 
+@unit_of_work()
 def move(entry_id: int, direction: int, *, by_user: User) -> WaitlistEntry:
     """Swap an entry with its neighbour above (direction -1) or below (+1) among the same urgency."""
     entry = _open_entry(entry_id, by_user)
@@ -124,21 +133,20 @@ def move(entry_id: int, direction: int, *, by_user: User) -> WaitlistEntry:
     entry.position, other.position = other.position, entry.position
     if entry.position == other.position:  # equal positions (never reordered): make them distinct
         entry.position += 1 if direction > 0 else -1
-    db.session.commit()
     return entry
 
 
+@unit_of_work()
 def set_urgent(entry_id: int, urgent: bool, *, by_user: User) -> WaitlistEntry:
     entry = _open_entry(entry_id, by_user)
     entry.urgent = urgent
-    db.session.commit()
     return entry
 
 
+@unit_of_work()
 def remove(entry_id: int, *, by_user: User) -> WaitlistEntry:
     entry = _open_entry(entry_id, by_user)
     _end([entry.id], "removed")
-    db.session.commit()
     return entry
 
 
@@ -154,17 +162,17 @@ def booked(patient_id: int, practitioner_id: int) -> None:
     _end(ids, "booked")
 
 
+@unit_of_work()
 def expire() -> int:
     """Entries past their end date end; returns how many."""
     ids = db.session.scalars(
         select(WaitlistEntry.id).where(WaitlistEntry.ended_at.is_(None), WaitlistEntry.expires_on < clinic_today())
     ).all()
     _end(ids, "expired")
-    db.session.commit()
     return len(ids)
 
 
-def _end(ids: list[int], reason: str) -> None:
+def _end(ids: Sequence[int], reason: str) -> None:
     if ids:
         db.session.execute(
             update(WaitlistEntry)

@@ -27,8 +27,8 @@ def _is_desk() -> bool:
 
 def _entry_or_abort(entry_id: int) -> WaitlistEntry:
     """The entry (ended or not) if it is on a list the user manages: 404 / 403 otherwise."""
-    entry_id = int_or_none(entry_id)  # ids beyond what the database holds are simply not there
-    entry = db.session.get(WaitlistEntry, entry_id) if entry_id else None
+    known_id = int_or_none(entry_id)  # ids beyond what the database holds are simply not there
+    entry = db.session.get(WaitlistEntry, known_id) if known_id else None
     if entry is None:
         abort(404)
     practitioner_or_abort(entry.practitioner_id)

@@ -1,5 +1,0 @@
-"""What patients do from the signed links in their emails, without logging in."""
-
-from dashboard.patient.routes import bp
-
-__all__ = ["bp"]
