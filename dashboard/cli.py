@@ -1,13 +1,24 @@
 """`flask` commands registered by the factory."""
 
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from types import SimpleNamespace
 
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
+from sqlalchemy import select
 
-from dashboard.models import Role
-from dashboard.services import ServiceError, demo, users
+from dashboard import queues
+from dashboard.extensions import db
+from dashboard.models import EmailMessage, EmailStatus, Role
+from dashboard.models.base import utcnow
+from dashboard.notify import delivery, mime
+from dashboard.notify.kinds import KINDS
+from dashboard.notify.outbox import calendar_attachment
+from dashboard.notify.render import render_email
+from dashboard.notify.samples import sample_context
+from dashboard.services import ServiceError, billing, demo, reminders, users
 from dashboard.wording import plural
 
 
@@ -75,7 +86,6 @@ def seed_demo_command(if_empty):
 @with_appcontext
 def send_reminders_command(hours):
     """Email a reminder for every confirmed appointment starting within the next N hours, once each."""
-    from dashboard.services import reminders
 
     for lead in hours or reminders.lead_times():
         written = reminders.send_appointment_reminders(lead)
@@ -92,7 +102,6 @@ def send_reminders_command(hours):
 @with_appcontext
 def send_payment_reminders_command(days):
     """Email a reminder for every unpaid invoice at least N days overdue, once per invoice per N days."""
-    from dashboard.services import billing
 
     run = billing.send_payment_reminders(days)
     click.echo(f"{plural(run.written, 'payment reminder')} written.")
@@ -113,12 +122,6 @@ def outbox_group():
 @with_appcontext
 def outbox_flush_command(here):
     """Requeue stuck emails and hand every due one to the workers (what the cron sweeper does)."""
-    from sqlalchemy import select
-
-    from dashboard.extensions import db
-    from dashboard.models import EmailMessage, EmailStatus
-    from dashboard.models.base import utcnow
-    from dashboard.notify import delivery
 
     if here:
         delivery.release_stuck()
@@ -133,7 +136,6 @@ def outbox_flush_command(here):
             totals = {key: totals[key] + outcome[key] for key in totals}
         click.echo(f"Sent {totals['sent']}, retrying {totals['retrying']}, failed {totals['failed']}.")
         return
-    from dashboard import queues
 
     try:
         queues.require_redis()
@@ -156,14 +158,6 @@ def emails_group():
 @with_appcontext
 def emails_preview_command(out_dir):
     """Render every kind of email with sample data to OUT/<kind>.html, .txt and .eml for review."""
-    from pathlib import Path
-    from types import SimpleNamespace
-
-    from dashboard.notify import mime
-    from dashboard.notify.kinds import KINDS
-    from dashboard.notify.outbox import calendar_attachment
-    from dashboard.notify.render import render_email
-    from dashboard.notify.samples import sample_context
 
     folder = Path(out_dir)
     folder.mkdir(parents=True, exist_ok=True)

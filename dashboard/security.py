@@ -8,8 +8,9 @@ from flask_login import current_user, login_required
 
 from dashboard.errors import render_error, wants_json
 from dashboard.extensions import db, login_manager
-from dashboard.models import Role, User
+from dashboard.models import Practitioner, Role, User
 from dashboard.navigation import local_path
+from dashboard.services import ServiceError, practitioners
 
 
 def roles_required(*roles: Role):
@@ -33,9 +34,6 @@ def practitioner_or_abort(practitioner_id: int | None):
     for a practitioner, anyone active for the desk; 403 for someone else's, 404 for one
     that doesn't exist. With no id and nobody to manage yet, the ServiceError goes on:
     the page says so."""
-    from dashboard.models import Practitioner
-    from dashboard.services import ServiceError, practitioners
-
     try:
         return practitioners.practitioner_for(current_user, practitioner_id)
     except ServiceError:
