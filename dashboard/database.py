@@ -1,10 +1,25 @@
-"""Database defaults: SQLite under instance/ unless `DATABASE_URL` is set."""
+"""Database defaults (SQLite under instance/ unless `DATABASE_URL` is set) and the one
+transaction boundary, `unit_of_work()`.
 
+Each entry point a blueprint, a job or a command calls (a service function, a delivery
+step) owns its transaction with `unit_of_work()`: the outermost unit commits when its block
+ends and rolls back when anything is raised out of it, so a helper raises and never rolls
+back its caller, and no route commits or rolls back. A unit inside another joins it.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import cast
 
 from flask import Flask
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy import Executable, event
+from sqlalchemy.engine import CursorResult, Engine
+from sqlalchemy.orm import Session
+
+from dashboard.extensions import db
+
+_DEPTH = "dashboard.unit_of_work.depth"
 
 
 def init_app(app: Flask) -> None:
@@ -29,3 +44,28 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+@contextmanager
+def unit_of_work() -> Iterator[Session]:
+    """`with unit_of_work():` (or `@unit_of_work()` on an entry point): one transaction, committed
+    at the end of the outermost unit, rolled back if anything escapes it."""
+    session = db.session()
+    depth = session.info.get(_DEPTH, 0)
+    session.info[_DEPTH] = depth + 1
+    try:
+        yield session
+        if depth == 0:
+            session.commit()
+    except BaseException:
+        if depth == 0:
+            session.rollback()
+        raise
+    finally:
+        session.info[_DEPTH] = depth
+
+
+def rows_changed(statement: Executable) -> int:
+    """Run an UPDATE or DELETE in the current unit; how many rows it changed (0: the
+    condition no longer held, e.g. someone else claimed the slot first)."""
+    return cast(CursorResult, db.session.execute(statement)).rowcount

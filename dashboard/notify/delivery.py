@@ -14,12 +14,11 @@ import smtplib
 import time
 from collections import deque
 from datetime import datetime, timedelta
-from typing import cast
 
 from flask import current_app
 from sqlalchemy import select, update
-from sqlalchemy.engine import CursorResult
 
+from dashboard.database import rows_changed, unit_of_work
 from dashboard.extensions import db
 from dashboard.models import EmailMessage, EmailStatus
 from dashboard.models.base import utcnow
@@ -35,8 +34,10 @@ log = logging.getLogger(__name__)
 # ------------------------------------------------------------------- claiming
 
 
+@unit_of_work()
 def claim(ids: list[int]) -> list[int]:
-    """Atomically move due, queued rows to `sending`; two workers never claim one row."""
+    """Atomically move due, queued rows to `sending`; two workers never claim one row.
+    Committed at once: a claim outlives the sending it guards."""
     now = utcnow()
     claimed = db.session.scalars(
         update(EmailMessage)
@@ -48,7 +49,6 @@ def claim(ids: list[int]) -> list[int]:
         .values(status=EmailStatus.SENDING, claimed_at=now)
         .returning(EmailMessage.id)
     ).all()
-    db.session.commit()
     return sorted(claimed)
 
 
@@ -61,11 +61,11 @@ def release_stuck(now: datetime | None = None) -> int:
         .where(EmailMessage.status == EmailStatus.SENDING, EmailMessage.claimed_at < cutoff)
         .values(status=EmailStatus.QUEUED, claimed_at=None, last_error="worker stopped while sending; requeued")
     )
-    result = cast(CursorResult, db.session.execute(statement))  # an UPDATE's result has a rowcount
-    db.session.commit()
-    if result.rowcount:
-        log.warning("requeued %d email(s) stuck in sending", result.rowcount)
-    return result.rowcount
+    with unit_of_work():
+        released = rows_changed(statement)
+    if released:
+        log.warning("requeued %d email(s) stuck in sending", released)
+    return released
 
 
 def sweep() -> dict:
@@ -73,13 +73,13 @@ def sweep() -> dict:
     if current_app.config["MAIL_BACKEND"] == "outbox":
         return {"released": 0, "enqueued": 0}
     released = release_stuck()
-    due = db.session.scalars(
-        select(EmailMessage.id)
-        .where(EmailMessage.status == EmailStatus.QUEUED, EmailMessage.next_attempt_at <= utcnow())
-        .order_by(EmailMessage.next_attempt_at)
-        .limit(current_app.config["OUTBOX_SWEEP_LIMIT"])
-    ).all()
-    db.session.commit()
+    with unit_of_work():  # a read, ended before the queueing
+        due = db.session.scalars(
+            select(EmailMessage.id)
+            .where(EmailMessage.status == EmailStatus.QUEUED, EmailMessage.next_attempt_at <= utcnow())
+            .order_by(EmailMessage.next_attempt_at)
+            .limit(current_app.config["OUTBOX_SWEEP_LIMIT"])
+        ).all()
     now = utcnow()
     enqueue((message_id, now) for message_id in due)
     return {"released": released, "enqueued": len(due)}
@@ -90,8 +90,8 @@ def deliver(ids: list[int]) -> Outcome:
     claimed = claim(ids)
     if not claimed:
         return Outcome()
-    messages = mime.load(claimed)
-    db.session.commit()
+    with unit_of_work():  # a read, ended before the sending (SQLite's readers hold no lock across it)
+        messages = mime.load(claimed)
     with db.engine.connect() as connection:
         recorder = Recorder(connection)
         if current_app.config["MAIL_BACKEND"] == "console":

@@ -12,7 +12,7 @@ from types import SimpleNamespace
 from flask import current_app
 from sqlalchemy import bindparam, update
 
-from dashboard.extensions import db
+from dashboard.database import unit_of_work
 from dashboard.models import EmailMessage, EmailStatus
 from dashboard.models.base import utcnow
 from dashboard.navigation import external_url, path_for
@@ -81,8 +81,8 @@ class Recorder:
             message.id, status=EmailStatus.FAILED, attempts=message.attempts + 1, claimed_at=None, last_error=error
         )
         if message.kind != "delivery_failed":  # never a failure notice about a failure notice
-            _tell_about_failure(message, error, message.attempts + 1)
-            db.session.commit()
+            with unit_of_work():
+                _tell_about_failure(message, error, message.attempts + 1)
         self.outcome.failed.append(message.id)
 
     def hand_back(self, messages: list) -> None:
