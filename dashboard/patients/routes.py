@@ -32,6 +32,7 @@ def new():
                 last_name=form.last_name.data,
                 email=form.email.data,
                 phone=form.phone.data,
+                date_of_birth=form.date_of_birth.data,
             )
         except ServiceError as exc:
             flash(str(exc), "danger")
@@ -65,6 +66,7 @@ def edit(patient_id: int):
                 last_name=form.last_name.data,
                 email=form.email.data,
                 phone=form.phone.data,
+                date_of_birth=form.date_of_birth.data,
             )
         except ServiceError as exc:
             flash(str(exc), "danger")
