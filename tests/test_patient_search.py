@@ -74,8 +74,8 @@ def test_search_by_name_either_way_number_phone_email_and_date_of_birth(app, cla
     assert _numbers(str(grace2.id)) == [grace2.number]
     assert _numbers("021 555 0101") == [grace1.number]
     assert _numbers("+64 21 555 0102") == [grace2.number]
-    assert _numbers("21 555") == three
-    assert _numbers("09 377") == [mereana.number]
+    assert _numbers("21 555 01") == three
+    assert _numbers("09 377 1") == [mereana.number]
     assert _numbers("shiv@example") == [siobhan.number]
     assert _numbers("4/12/1981") == [grace1.number]
     assert _numbers("1982-12-04") == [grace2.number]

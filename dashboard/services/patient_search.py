@@ -4,8 +4,9 @@ What was typed decides what is looked up (the first that fits):
 - a date as the clinic writes it ("4/12/1987", "1987-12-04", "4 Dec 1987"): the date of birth, exactly;
 - a patient number ("P-000123", "p123"): the number, exactly;
 - something with an @: the email's start (`email_key`, lower case);
-- digits (spaces, dashes, brackets and + allowed): the phone's start (`phone_key`, its digits,
-  +64 as 0), and for up to seven digits the patient number they make ("123": P-000123);
+- digits (spaces, dashes, brackets and + allowed): from six digits the phone's start
+  (`phone_key`, its digits, +64 as 0; fewer would match half the clinic), and up to seven
+  digits the patient number they make ("123": P-000123);
 - anything else, a name, either way round: the start of "first last" (`name_key`) or of
   "last first" (`sort_key`), folded as the row's keys are (models/patient.py: case, macrons,
   apostrophes), and for two words or more the first word's start in the first name and the
@@ -26,6 +27,7 @@ _NUMBER = re.compile(r"p\s*-?\s*(\d{1,9})", re.IGNORECASE)
 _PHONE = re.compile(r"[\d\s\-().+]+")
 ESCAPE = "\\"
 SHORT_NUMBER = 7
+PHONE_START = 6
 
 
 def prefix(column, start: str) -> ColumnElement[bool]:
@@ -39,12 +41,14 @@ def _phone(text: str) -> ColumnElement[bool] | None:
     digits = phone_digits(text)
     if not digits:
         return None
-    found = [prefix(Patient.phone_key, digits)]
-    if not digits.startswith("0"):
-        found.append(prefix(Patient.phone_key, "0" + digits))  # "21 555" for 021 555
+    found = []
+    if len(digits) >= PHONE_START:
+        found.append(prefix(Patient.phone_key, digits))
+        if not digits.startswith("0"):
+            found.append(prefix(Patient.phone_key, "0" + digits))  # "21 555 0" for 021 555 0
     if len(digits) <= SHORT_NUMBER:
         found.append(Patient.number == patient_number(int(digits)))
-    return or_(*found)
+    return or_(*found) if found else None
 
 
 def _name(words: str) -> ColumnElement[bool]:
