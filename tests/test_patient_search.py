@@ -12,6 +12,7 @@ from dashboard.extensions import db
 from dashboard.models import Patient, fold, phone_digits
 from dashboard.services import ServiceError
 from dashboard.services import patients as patient_service
+from tests.factories import practitioner_of
 
 
 def _numbers(q: str) -> list[str]:
@@ -139,3 +140,31 @@ def test_the_migration_gives_existing_patients_numbers_and_keys(tmp_path, backen
         ]
         downgrade(revision="0007")
         db.engine.dispose()
+
+
+def test_the_chooser_answers_as_you_type_for_everyone_who_books(client, auth, people, clarkes):
+    auth.login("drwho")
+    response = client.get("/patients/find?q=clar")
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
+    found = response.get_json()["patients"]
+    assert [p["number"] for p in found] == [p.number for p in clarkes[:3]]
+    assert found[1] == {
+        "id": clarkes[1].id, "name": "Clarke, Grace", "number": clarkes[1].number, "born": "4 Dec 1981",
+        "phone": "+64 21 555 0101", "email": "grace1@patients.example.org",
+    }  # fmt: skip
+    assert client.get("/patients/find?q=").get_json() == {"patients": []}
+    assert client.get("/patients/find?q=" + "x" * 5000).status_code == 200
+    many = [patient_service.create(first_name=f"Aroha{i}", last_name="Clarkson") for i in range(12)]
+    assert len(client.get("/patients/find?q=clark").get_json()["patients"]) == 10 < len(many)
+
+
+def test_every_chooser_shows_number_and_date_of_birth_without_javascript(client, auth, people, clarkes):
+    auth.login("sam")
+    for path in ["/appointments/new?q=grace+clarke", "/billing/new?q=grace+clarke"]:
+        page = client.get(path).get_data(as_text=True)
+        assert page.count('name="patient_id"') == 3, path
+        assert all(p.number in page for p in clarkes[:3]) and "born 4 Dec 1982" in page, path
+        assert 'role="search"' in page and "js/patient_chooser.js" in page
+    practitioner = practitioner_of(people["practitioner"])
+    page = client.get(f"/waitlist/?practitioner={practitioner.id}&q={clarkes[0].number}").get_data(as_text=True)
+    assert page.count('name="patient_id"') == 1 and clarkes[0].number in page

@@ -6,7 +6,7 @@ from datetime import date
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 
-from dashboard.clinic_time import clinic_today
+from dashboard.clinic_time import clinic_birth_date, clinic_today
 from dashboard.extensions import db
 from dashboard.models import EmailMessage, EmailStatus, Patient
 from dashboard.notify import recipients
@@ -37,6 +37,22 @@ def matches(q: str, *, limit: int = 20) -> list[Patient]:
     if not (q or "").strip():
         return []
     return list(db.session.scalars(_search_query(q).limit(limit)))
+
+
+def choices(q: str, *, limit: int = 10) -> list[dict]:
+    """What the chooser shows as you type: up to `limit` matches, each with what tells two
+    patients of one name apart (number, date of birth, phone)."""
+    return [
+        {
+            "id": patient.id,
+            "name": f"{patient.last_name}, {patient.first_name}",
+            "number": patient.number,
+            "born": clinic_birth_date(patient.date_of_birth),
+            "phone": patient.phone or "",
+            "email": patient.email or "",
+        }
+        for patient in matches(q, limit=limit)
+    ]
 
 
 @dataclass
@@ -176,15 +192,3 @@ def email_reach(patient: Patient) -> Reach:
     if last is not None and last.status == EmailStatus.FAILED and not (last.last_error or "").startswith(GAVE_UP):
         return Reach(f"the last email to {address} could not be delivered: {last.last_error}")
     return Reach()
-
-
-def recent_emails(patient_id: int, *, limit: int = 10) -> list[EmailMessage]:
-    """The latest emails written for the patient, newest first."""
-    return list(
-        db.session.scalars(
-            select(EmailMessage)
-            .where(EmailMessage.patient_id == patient_id)
-            .order_by(EmailMessage.id.desc())
-            .limit(limit)
-        )
-    )
