@@ -33,7 +33,7 @@ N = 100_000
 WARM = 5
 CALLS = 40
 TARGET_MS = 20.0
-TARGET_RATIO = 60.0  # search / SELECT 1, medians: see bench/README.md
+TARGET_RATIO = 25.0  # search / SELECT 1, medians: see bench/README.md
 LIMIT = 10
 
 FIRST = [
@@ -60,8 +60,10 @@ def surnames() -> list[str]:
 def load_patients(n: int) -> dict:
     """n patients by Core executemany; returns what the searches look for."""
     from dashboard.extensions import db
-    from dashboard.models import Patient, fold, patient_number, phone_digits
+    from dashboard.models import fold, patient_number, phone_digits
+    from dashboard.models.base import utcnow
 
+    started = time.perf_counter()
     rng = random.Random(13)
     last_names = surnames()
     rows = []
@@ -81,12 +83,19 @@ def load_patients(n: int) -> dict:
                 "id": i, "first_name": first, "last_name": last, "email": email, "phone": phone,
                 "date_of_birth": date(1930, 1, 1) + timedelta(days=rng.randint(0, 365 * 90)),
                 "number": patient_number(i), "name_key": fold(f"{first} {last}"), "sort_key": fold(f"{last} {first}"),
-                "phone_key": phone_digits(phone), "email_key": email.lower(),
+                "phone_key": phone_digits(phone), "phone_tail": phone_digits(phone)[::-1], "email_key": email.lower(),
             }
         )  # fmt: skip
-    for start in range(0, n, 10_000):
-        db.session.execute(Patient.__table__.insert(), values[start : start + 10_000])
+    built = time.perf_counter()
+    db.session.connection().exec_driver_sql("PRAGMA cache_size = -200000")  # the 7 indexes' pages in memory
+    columns = [*values[0], "created_at"]
+    now = utcnow()
+    db.session.connection().exec_driver_sql(  # DB-API executemany: a third of Core's time for 100k rows
+        f"INSERT INTO patients ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+        [(*row.values(), now) for row in values],
+    )
     db.session.commit()
+    print(f"rows built in {built - started:.1f} s, inserted in {time.perf_counter() - built:.1f} s", flush=True)
     return values[54_320]  # one patient to look up by number, phone, date of birth and email
 
 
@@ -101,9 +110,11 @@ def searches(target: dict) -> list[tuple[str, str]]:
         ("a number", target["number"]),
         ("a phone", phone),
         ("a phone's start", phone[:7]),
-        ("a DOB, 4/12/1987", f"{born.day}/{born.month}/{born.year}"),
-        ("a DOB, 1987-12-04", born.isoformat()),
-        ("an email's start", target["email"].split("@")[0]),
+        ("a phone's end", phone[-8:]),
+        ("a DOB, d/m/yyyy", f"{born.day}/{born.month}/{born.year}"),
+        ("a DOB, yyyy-mm-dd", born.isoformat()),
+        ("an email's start", target["email"].split("@")[0] + "@pat"),
+        ("an email's start, no @", target["email"].split("@")[0]),
     ]
 
 
@@ -148,7 +159,7 @@ def main() -> int:
             for label, q in searches(target):
 
                 def call(q=q):
-                    found = patients.chooser(q, None, limit=LIMIT).matches
+                    found = [p.number for p in patients.chooser(q, None, limit=LIMIT).matches]
                     db.session.rollback()
                     return found
 
@@ -203,19 +214,23 @@ def main() -> int:
         all(s == 1 and not any(p.startswith("SCAN patients") for p in plan) for *_, s, plan in results.values()),
         ", ".join(f"{label}: {s}" for label, (*_, s, _) in results.items()),
     )
-    numbers = {label: [p.number for p in found] for label, (_, _, _, found, _, _) in results.items()}
+    numbers = {label: found for label, (_, _, _, found, _, _) in results.items()}
     clarkes = ["P-004321", "P-050000", "P-087654"]
     one = [target["number"]]
     right = (
-        numbers["first last"] == clarkes
+        numbers["first last"][:3] == clarkes
         and numbers["last, first"] == clarkes
-        and all(numbers[label] == one for label in ("a number", "a phone", "a DOB, 4/12/1987", "a DOB, 1987-12-04"))
-        and one[0] in numbers["an email's start"]
+        and all(numbers[label] == one for label in ("a number", "a phone", "a phone's end"))
+        and all(one[0] in numbers[label] for label in ("a DOB, d/m/yyyy", "a DOB, yyyy-mm-dd", "a phone's start"))
+        and numbers["an email's start"] == one
+        and numbers["an email's start, no @"] == one
         and len(numbers["a surname prefix"]) == LIMIT
         and numbers["a surname with a macron"]
     )
     report.check(
-        "the right patients", right, f"grace clarke: {numbers['first last']}; {one[0]}: by number, phone and DOB"
+        "the right patients",
+        right,
+        f"grace clarke: {numbers['first last'][:3]} first; {one[0]}: by number, phone and DOB",
     )
     return report.finish()
 

@@ -77,7 +77,9 @@ def test_search_by_name_either_way_number_phone_email_and_date_of_birth(app, cla
     assert _numbers("+64 21 555 0102") == [grace2.number]
     assert _numbers("21 555 01") == three
     assert _numbers("09 377 1") == [mereana.number]
+    assert _numbers("555 0101") == [grace1.number] and _numbers("377-1234") == [mereana.number]
     assert _numbers("shiv@example") == [siobhan.number]
+    assert _numbers("grace1") == [grace1.number]  # an email's start, without its @
     assert _numbers("4/12/1981") == [grace1.number]
     assert _numbers("1982-12-04") == [grace2.number]
     assert _numbers("🌿") == [] and _numbers("%") == [] and _numbers("_") == []
@@ -132,11 +134,13 @@ def test_the_migration_gives_existing_patients_numbers_and_keys(tmp_path, backen
         upgrade()
         with db.engine.connect() as conn:
             rows = conn.execute(
-                text("SELECT id, number, name_key, sort_key, phone_key, email_key FROM patients ORDER BY id")
+                text(
+                    "SELECT id, number, name_key, sort_key, phone_key, phone_tail, email_key FROM patients ORDER BY id"
+                )
             ).all()
         assert [tuple(r) for r in rows] == [
-            (7, "P-000007", "tamati ngatiwai", "ngatiwai tamati", "0215550100", "t@example.org"),
-            (12, "P-000012", "grace clarke", "clarke grace", None, None),
+            (7, "P-000007", "tamati ngatiwai", "ngatiwai tamati", "0215550100", "0010555120", "t@example.org"),
+            (12, "P-000012", "grace clarke", "clarke grace", None, None, None),
         ]
         downgrade(revision="0007")
         db.engine.dispose()

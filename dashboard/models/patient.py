@@ -4,8 +4,9 @@ Each patient has a number for the desk to say and type ("P-000123"), made from t
 the row is inserted: ids are unique under concurrent creates on SQLite (one writer at a time)
 and PostgreSQL (a sequence never hands out a value twice), so the number needs no lock, no
 "highest number plus one" read and no retry. The search keys (`name_key`, `sort_key`,
-`phone_key`, `email_key`) are the name, phone and email folded for indexed prefix and exact
-searches; they are kept on the row, recomputed on every insert and update.
+`phone_key`, `phone_tail`, `email_key`) are the name, phone (its digits, and reversed, so the
+end of a number is a prefix too) and email folded for indexed prefix and exact searches; they
+are kept on the row, recomputed on every insert and update.
 """
 
 import re
@@ -69,6 +70,7 @@ class Patient(Model):
     name_key: Mapped[str] = mapped_column(_bytewise(KEY_LENGTH), index=True, default="")  # "grace clarke"
     sort_key: Mapped[str] = mapped_column(_bytewise(KEY_LENGTH), index=True, default="")  # "clarke grace"
     phone_key: Mapped[str | None] = mapped_column(_bytewise(40), index=True)  # "0211234567"
+    phone_tail: Mapped[str | None] = mapped_column(_bytewise(40), index=True)  # "7654321120": its end as a start
     email_key: Mapped[str | None] = mapped_column(_bytewise(254), index=True)  # lower case
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
@@ -84,6 +86,7 @@ class Patient(Model):
         self.name_key = f"{first} {last}".strip()[:KEY_LENGTH]
         self.sort_key = f"{last} {first}".strip()[:KEY_LENGTH]
         self.phone_key = phone_digits(self.phone)
+        self.phone_tail = self.phone_key[::-1] if self.phone_key else None
         self.email_key = self.email.lower() if self.email else None
 
 

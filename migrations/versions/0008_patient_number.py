@@ -3,7 +3,7 @@
 The number is "P-" and the id, six digits at least, given to existing patients here and to
 new ones right after their INSERT (models/patient.py): the id is unique under concurrent
 creates on both databases, so the number is too. The keys are the name folded (lower case,
-macrons and accents off, apostrophes out) both ways round, the phone's digits and the email
+macrons and accents off, apostrophes out) both ways round, the phone's digits (and reversed, for the end of a number) and the email
 in lower case; this fills them for existing rows with the same folding as the model's.
 
 Revision ID: 0008
@@ -29,7 +29,7 @@ def _bytewise(length):
     return sa.String(length=length).with_variant(sa.String(length=length, collation='C'), 'postgresql')
 
 
-INDEXED = ['date_of_birth', 'name_key', 'sort_key', 'phone_key', 'email_key']
+INDEXED = ['date_of_birth', 'name_key', 'sort_key', 'phone_key', 'phone_tail', 'email_key']
 
 
 def _fold(text):
@@ -55,12 +55,13 @@ def upgrade():
         batch_op.add_column(sa.Column('name_key', _bytewise(170), nullable=True))
         batch_op.add_column(sa.Column('sort_key', _bytewise(170), nullable=True))
         batch_op.add_column(sa.Column('phone_key', _bytewise(40), nullable=True))
+        batch_op.add_column(sa.Column('phone_tail', _bytewise(40), nullable=True))
         batch_op.add_column(sa.Column('email_key', _bytewise(254), nullable=True))
 
     patients = sa.table(
         'patients', sa.column('id', sa.Integer), sa.column('first_name', sa.String), sa.column('last_name', sa.String),
         sa.column('phone', sa.String), sa.column('email', sa.String), sa.column('number', sa.String),
-        sa.column('name_key', sa.String), sa.column('sort_key', sa.String), sa.column('phone_key', sa.String),
+        sa.column('name_key', sa.String), sa.column('sort_key', sa.String), sa.column('phone_key', sa.String), sa.column('phone_tail', sa.String),
         sa.column('email_key', sa.String),
     )
     conn = op.get_bind()
@@ -73,6 +74,7 @@ def upgrade():
             'name_key': f'{_fold(row.first_name)} {_fold(row.last_name)}'.strip()[:170],
             'sort_key': f'{_fold(row.last_name)} {_fold(row.first_name)}'.strip()[:170],
             'phone_key': _digits(row.phone),
+            'phone_tail': (_digits(row.phone) or '')[::-1] or None,
             'email_key': row.email.lower() if row.email else None,
         }
         for row in rows
@@ -81,7 +83,7 @@ def upgrade():
         conn.execute(
             patients.update().where(patients.c.id == sa.bindparam('row_id')).values(
                 number=sa.bindparam('number'), name_key=sa.bindparam('name_key'), sort_key=sa.bindparam('sort_key'),
-                phone_key=sa.bindparam('phone_key'), email_key=sa.bindparam('email_key'),
+                phone_key=sa.bindparam('phone_key'), phone_tail=sa.bindparam('phone_tail'), email_key=sa.bindparam('email_key'),
             ),
             values,
         )
@@ -99,5 +101,5 @@ def downgrade():
         for column in reversed(INDEXED):
             batch_op.drop_index(batch_op.f(f'ix_patients_{column}'))
         batch_op.drop_index(batch_op.f('ix_patients_number'))
-        for column in ['email_key', 'phone_key', 'sort_key', 'name_key', 'number', 'date_of_birth']:
+        for column in ['email_key', 'phone_tail', 'phone_key', 'sort_key', 'name_key', 'number', 'date_of_birth']:
             batch_op.drop_column(column)
