@@ -2,7 +2,7 @@
 a name, arrow down to the second of three Grace Clarkes, Enter, book; Esc closes the list."""
 
 import os
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from dashboard.extensions import db
 from dashboard.models import Appointment
+from dashboard.services import appointments, offers, waitlist
 from dashboard.services import patients as patient_service
 from tests.browser_helpers import log_in
 from tests.factories import make_slot, practitioner_of
@@ -60,7 +61,7 @@ def clarkes(app):
         )
         for i in range(3)
     ]
-    patient_service.create(first_name="Mereana", last_name="Pōmare", email="mereana@patients.example.org")
+    made.append(patient_service.create(first_name="Mereana", last_name="Pōmare", email="mereana@patients.example.org"))
     return made
 
 
@@ -126,3 +127,24 @@ def test_without_javascript_the_search_button_and_radios_work(browser, live_serv
         expect(page.get_by_text(clarkes[2].number)).to_be_visible()
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_patient_page_fits_every_screen(sized, people, clarkes, size):
+    patient = clarkes[3]
+    practitioner = practitioner_of(people["practitioner"])
+    appointments.book(patient_id=patient.id, slot_id=make_slot(practitioner).id, by_user=people["staff"])
+    waitlist.add(practitioner.id, patient.id, by_user=people["staff"], preferences="Mornings, not Fridays")
+    offers.fan_out(practitioner.id, [make_slot(practitioner, starts_in=timedelta(days=3)).id])
+    page = sized(size)
+    log_in(page, "sam")
+    page.goto(f"/patients/{patient.id}")
+    expect(page.get_by_test_id("patient-number")).to_have_text(patient.number)
+    expect(page.get_by_test_id("patient-dob")).to_have_text("—")
+    expect(page.get_by_test_id("appointment-row")).to_have_count(1)
+    expect(page.get_by_test_id("patient-invoices")).to_contain_text("No invoices yet.")
+    expect(page.get_by_test_id("patient-waiting")).to_contain_text("Mornings, not Fridays")
+    expect(page.get_by_test_id("patient-offers")).to_contain_text("Offered")
+    expect(page.get_by_test_id("patient-emails")).to_contain_text("Appointment confirmation")
+    shot(page, f"patient-page-{size}")
+    fits(page)
