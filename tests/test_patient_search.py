@@ -153,7 +153,7 @@ def test_the_chooser_answers_as_you_type_for_everyone_who_books(client, auth, pe
     found = response.get_json()["patients"]
     assert [p["number"] for p in found] == [p.number for p in clarkes[:3]]
     assert found[1] == {
-        "id": clarkes[1].id, "name": "Clarke, Grace", "number": clarkes[1].number, "born": "4 Dec 1981",
+        "id": clarkes[1].id, "name": "Grace Clarke", "number": clarkes[1].number, "born": "4 Dec 1981",
         "phone": "+64 21 555 0101", "email": "grace1@patients.example.org",
     }  # fmt: skip
     assert client.get("/patients/find?q=").get_json() == {"patients": []}

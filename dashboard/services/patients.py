@@ -45,7 +45,7 @@ def choices(q: str, *, limit: int = 10) -> list[dict]:
     return [
         {
             "id": patient.id,
-            "name": f"{patient.last_name}, {patient.first_name}",
+            "name": patient.name,
             "number": patient.number,
             "born": clinic_birth_date(patient.date_of_birth),
             "phone": patient.phone or "",
