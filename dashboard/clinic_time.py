@@ -12,6 +12,7 @@ imports nothing of the application but dashboard/wording.py.
 """
 
 import math
+import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -138,6 +139,43 @@ def clinic_when(starts_at: datetime | None, now: datetime | None = None) -> str:
     return f"on {clinic_date(starts_at, year=local.year != _local(now).year)} at {at}"
 
 
+def clinic_birth_date(value: date | None) -> str:
+    """A date of birth: "4 Dec 1987" (no weekday: nobody says which day they were born)."""
+    return "" if value is None else clinic_short_date(value, weekday=False)
+
+
+_MONTHS = {
+    name: i for i in range(1, 13) for name in (f"{date(2000, i, 1):%b}".lower(), f"{date(2000, i, 1):%B}".lower())
+}
+_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+_NUMERIC = re.compile(r"(\d{1,2})[/.\- ](\d{1,2})[/.\- ](\d{2}|\d{4})")
+_WORDS = re.compile(r"(\d{1,2})(?:st|nd|rd|th)? ([a-z]+)\.?,? (\d{4})")
+
+
+def parse_clinic_date(text: str | None) -> date | None:
+    """A date as the clinic types it, day first: "4/12/1987", "4-12-1987", "4.12.87", "4 Dec 1987",
+    or "1987-12-04"; None when the text is not one (or names no real day, as 31/2/1987).
+    A two-digit year is the latest such year not after this one (87: 1987, 05: 2005)."""
+    words = " ".join((text or "").lower().split())
+    if match := _ISO.fullmatch(words):
+        year, month, day = (int(part) for part in match.groups())
+    elif match := _NUMERIC.fullmatch(words):
+        day, month, year = (int(part) for part in match.groups())
+        if len(match.group(3)) == 2:
+            this_year = date.today().year
+            year += 100 * (this_year // 100)
+            if year > this_year:
+                year -= 100
+    elif (match := _WORDS.fullmatch(words)) and match.group(2) in _MONTHS:
+        day, month, year = int(match.group(1)), _MONTHS[match.group(2)], int(match.group(3))
+    else:
+        return None
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
 FILTERS: list[Callable[..., object]] = [
     clinic_time,
     clinic_date,
@@ -146,4 +184,5 @@ FILTERS: list[Callable[..., object]] = [
     clinic_hour,
     clinic_datetime,
     clinic_when,
+    clinic_birth_date,
 ]

@@ -87,6 +87,7 @@ RULES = {
     "appointments.approve": ("POST", "/appointments/requests/{request}/approve", {OWNER, STAFF}),
     "appointments.reject": ("POST", "/appointments/requests/{request}/reject", {OWNER, STAFF}),
     "patients.index": ("GET", "/patients/?q=a", {OWNER, STAFF}),
+    "patients.find": ("GET", "/patients/find?q=aroha", EVERYONE),
     "patients.new": ("GET", "/patients/new", {OWNER, STAFF}),
     "patients.detail": ("GET", "/patients/{patient}", {OWNER, STAFF}),
     "patients.edit": ("GET", "/patients/{patient}/edit", {OWNER, STAFF}),

@@ -6,7 +6,7 @@ from dashboard.models.inventory import Item, StockMovement
 from dashboard.models.notification import Notification
 from dashboard.models.offer import OPEN_OFFERS, InterestReason, Offer, OfferStatus
 from dashboard.models.outbox import EmailAttachment, EmailMessage, EmailStatus, NotificationPreference
-from dashboard.models.patient import Patient, PatientEmailPreference, PatientMessage
+from dashboard.models.patient import Patient, PatientEmailPreference, PatientMessage, fold, patient_number, phone_digits
 from dashboard.models.practitioner import Practitioner
 from dashboard.models.slot import Slot, SlotStatus
 from dashboard.models.user import Role, User
@@ -43,4 +43,7 @@ __all__ = [
     "Slot",
     "SlotStatus",
     "User",
+    "fold",
+    "patient_number",
+    "phone_digits",
 ]

@@ -1,15 +1,16 @@
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, url_for
 from flask_login import current_user
 
 from dashboard.pages import found_or_404, page_number, search_term
 from dashboard.patients.forms import PatientForm
-from dashboard.security import DESK, roles_required
-from dashboard.services import ServiceError, appointments
+from dashboard.security import DESK, EVERYONE, roles_required
+from dashboard.services import ServiceError, appointments, patient_page
 from dashboard.services import patients as patient_service
 
 bp = Blueprint("patients", __name__)
 
 PER_PAGE = 25
+CHOOSER_LIMIT = 10
 
 
 @bp.route("/")
@@ -19,6 +20,15 @@ def index():
     page = page_number()
     pagination = patient_service.search(q, page=page, per_page=PER_PAGE)
     return render_template("patients/index.html", pagination=pagination, q=q)
+
+
+@bp.route("/find")
+@roles_required(*EVERYONE)
+def find():
+    """The chooser's search as you type (js/patient_chooser.js): JSON, everyone who books may ask."""
+    response = jsonify(patients=patient_service.choices(search_term(), limit=CHOOSER_LIMIT))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -32,6 +42,7 @@ def new():
                 last_name=form.last_name.data,
                 email=form.email.data,
                 phone=form.phone.data,
+                date_of_birth=form.date_of_birth.data,
             )
         except ServiceError as exc:
             flash(str(exc), "danger")
@@ -48,8 +59,8 @@ def detail(patient_id: int):
     patient = found_or_404(patient_service.get, patient_id)
     upcoming = appointments.listing(current_user, view="upcoming", patient_id=patient.id, per_page=20)
     past = appointments.listing(current_user, view="past", patient_id=patient.id, per_page=20)
-    emails = patient_service.recent_emails(patient.id)
-    return render_template("patients/detail.html", patient=patient, upcoming=upcoming, past=past, emails=emails)
+    sections = patient_page.sections(patient.id)
+    return render_template("patients/detail.html", patient=patient, upcoming=upcoming, past=past, sections=sections)
 
 
 @bp.route("/<int:patient_id>/edit", methods=["GET", "POST"])
@@ -65,6 +76,7 @@ def edit(patient_id: int):
                 last_name=form.last_name.data,
                 email=form.email.data,
                 phone=form.phone.data,
+                date_of_birth=form.date_of_birth.data,
             )
         except ServiceError as exc:
             flash(str(exc), "danger")

@@ -2,7 +2,7 @@
 
 import random
 from collections.abc import Mapping
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 from decimal import Decimal
 
 from flask import current_app
@@ -28,6 +28,7 @@ from dashboard.models import (
     StockMovement,
     User,
     WaitlistEntry,
+    fold,
 )
 from dashboard.models.base import utcnow
 from dashboard.services import billing, unit_of_work
@@ -54,6 +55,12 @@ LAST_NAMES = [
 ]  # fmt: skip
 
 PATIENT_COUNT = 50
+# The first patients of the demo, so the desk sees three Grace Clarkes told apart by number and
+# date of birth, and names with macrons and apostrophes; the rest are drawn from the lists above.
+NAMED_PATIENTS = [
+    ("Grace", "Clarke"), ("Grace", "Clarke"), ("Grace", "Clarke"), ("Mereana", "Pōmare"),
+    ("Tāmati", "Ngātiwai"), ("Ānahera", "Te Rangi"), ("Siobhán", "O'Brien"), ("Wiremu", "Tūhoe"),
+]  # fmt: skip
 REASONS = [
     "Check-up", "Follow-up", "Toothache", "Cleaning", "Brace adjustment", "Blood test results",
     "Vaccination", "Consultation", "", "",
@@ -99,15 +106,19 @@ def seed(password: str) -> dict[str, int]:
         for username, name, role, specialty, fee in STAFF
     ]
     rng = random.Random(2026)
+    births = random.Random(1987)  # its own, so the rest of the demo draws what it always drew
     for i in range(PATIENT_COUNT):
         first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
-        slug = f"{first}.{last}".lower().replace(" ", "")
+        if i < len(NAMED_PATIENTS):
+            first, last = NAMED_PATIENTS[i]
+        slug = fold(f"{first}.{last}").replace(" ", ".")
         db.session.add(
             Patient(
                 first_name=first,
                 last_name=last,
                 email=f"{slug}{i}@patients.example.org",
                 phone=f"+64 21 {rng.randint(100, 999)} {rng.randint(1000, 9999)}",
+                date_of_birth=date(1940, 1, 1) + timedelta(days=births.randint(0, 365 * 80)),
             )
         )
     db.session.flush()

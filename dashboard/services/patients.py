@@ -1,41 +1,34 @@
 """Finding, adding and editing patients (they never log in; the desk keeps their details)."""
 
 from dataclasses import dataclass
+from datetime import date
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import func, select
+from sqlalchemy import select
 
+from dashboard.clinic_time import clinic_birth_date, clinic_today
 from dashboard.extensions import db
 from dashboard.models import EmailMessage, EmailStatus, Patient
 from dashboard.notify import recipients
 from dashboard.notify.delivery import GAVE_UP
 from dashboard.pages import Page, page_of
 from dashboard.services import ServiceError, unit_of_work
-from dashboard.services.search import containing
+from dashboard.services.patient_search import condition
 
 NAME_LENGTH = 80
 EMAIL_LENGTH = 254
 PHONE_LENGTH = 40
+EARLIEST_BIRTH = date(1900, 1, 1)
 
 
 def _search_query(q: str):
-    query = select(Patient).order_by(func.lower(Patient.last_name), func.lower(Patient.first_name), Patient.id)
-    q = (q or "").strip()
-    if q:
-        query = query.where(
-            containing(
-                q,
-                Patient.first_name + " " + Patient.last_name,
-                Patient.last_name + " " + Patient.first_name,
-                Patient.email,
-                Patient.phone,
-            )
-        )
-    return query
+    query = select(Patient).order_by(Patient.sort_key, Patient.id)
+    where = condition(q)
+    return query if where is None else query.where(where)
 
 
 def search(q: str = "", *, page: int = 1, per_page: int = 25) -> Page:
-    """One page of patients whose name, email or phone contains `q` (all of them without it)."""
+    """One page of patients found by `q` (services/patient_search.py), all of them without it."""
     return page_of(_search_query(q), page, per_page)
 
 
@@ -44,6 +37,22 @@ def matches(q: str, *, limit: int = 20) -> list[Patient]:
     if not (q or "").strip():
         return []
     return list(db.session.scalars(_search_query(q).limit(limit)))
+
+
+def choices(q: str, *, limit: int = 10) -> list[dict]:
+    """What the chooser shows as you type: up to `limit` matches, each with what tells two
+    patients of one name apart (number, date of birth, phone)."""
+    return [
+        {
+            "id": patient.id,
+            "name": patient.name,
+            "number": patient.number,
+            "born": clinic_birth_date(patient.date_of_birth),
+            "phone": patient.phone or "",
+            "email": patient.email or "",
+        }
+        for patient in matches(q, limit=limit)
+    ]
 
 
 @dataclass
@@ -75,7 +84,17 @@ def get(patient_id: int) -> Patient:
     return patient
 
 
-def _clean(first_name: str, last_name: str, email: str | None, phone: str | None) -> dict:
+def check_date_of_birth(day: date | None) -> None:
+    """A date of birth the clinic can hold: not after today, not before 1900."""
+    if day is None:
+        return
+    if day > clinic_today():
+        raise ServiceError("The date of birth can't be in the future.")
+    if day < EARLIEST_BIRTH:
+        raise ServiceError("The date of birth can't be before 1900: check the year.")
+
+
+def _clean(first_name: str, last_name: str, email: str | None, phone: str | None, date_of_birth: date | None) -> dict:
     first_name = (first_name or "").strip()
     last_name = (last_name or "").strip()
     if not first_name or not last_name:
@@ -93,24 +112,46 @@ def _clean(first_name: str, last_name: str, email: str | None, phone: str | None
     phone = (phone or "").strip() or None
     if phone is not None and len(phone) > PHONE_LENGTH:
         raise ServiceError(f"The phone number can be at most {PHONE_LENGTH} characters.")
-    return {"first_name": first_name, "last_name": last_name, "email": email, "phone": phone}
+    check_date_of_birth(date_of_birth)
+    return {
+        "first_name": first_name,
+        "last_name": last_name,
+        "email": email,
+        "phone": phone,
+        "date_of_birth": date_of_birth,
+    }
 
 
 @unit_of_work()
-def create(*, first_name: str, last_name: str, email: str | None = None, phone: str | None = None) -> Patient:
-    patient = Patient(**_clean(first_name, last_name, email, phone))
+def create(
+    *,
+    first_name: str,
+    last_name: str,
+    email: str | None = None,
+    phone: str | None = None,
+    date_of_birth: date | None = None,
+) -> Patient:
+    """A new patient; their number comes from their id as the row is inserted (models/patient.py)."""
+    patient = Patient(**_clean(first_name, last_name, email, phone, date_of_birth))
     db.session.add(patient)
+    db.session.flush()
     return patient
 
 
 @unit_of_work()
 def update(
-    patient_id: int, *, first_name: str, last_name: str, email: str | None = None, phone: str | None = None
+    patient_id: int,
+    *,
+    first_name: str,
+    last_name: str,
+    email: str | None = None,
+    phone: str | None = None,
+    date_of_birth: date | None = None,
 ) -> Patient:
     patient = db.session.get(Patient, patient_id)
     if patient is None:
         raise ServiceError("That patient no longer exists.")
-    for key, value in _clean(first_name, last_name, email, phone).items():
+    for key, value in _clean(first_name, last_name, email, phone, date_of_birth).items():
         setattr(patient, key, value)
     return patient
 
@@ -151,15 +192,3 @@ def email_reach(patient: Patient) -> Reach:
     if last is not None and last.status == EmailStatus.FAILED and not (last.last_error or "").startswith(GAVE_UP):
         return Reach(f"the last email to {address} could not be delivered: {last.last_error}")
     return Reach()
-
-
-def recent_emails(patient_id: int, *, limit: int = 10) -> list[EmailMessage]:
-    """The latest emails written for the patient, newest first."""
-    return list(
-        db.session.scalars(
-            select(EmailMessage)
-            .where(EmailMessage.patient_id == patient_id)
-            .order_by(EmailMessage.id.desc())
-            .limit(limit)
-        )
-    )
