@@ -1,0 +1,100 @@
+"""The header of every page in a real browser: the owner's fits one line of a 1366px desk screen,
+its admin pages and the user menu open from the keyboard, and the bell's menu fits a phone."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser_helpers import log_in, open_bell
+from tests.test_browser_account import fits, shot
+
+pytest_plugins = ["tests.browser_support"]  # live_server, browser, new_page, page
+pytestmark = pytest.mark.browser
+
+LOGIN = re.compile(r"/login$")
+
+
+@pytest.fixture
+def sized(browser, live_server):
+    contexts = []
+
+    def open_page(width: int, height: int):
+        context = browser.new_context(base_url=live_server, viewport={"width": width, "height": height})
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+def test_the_owners_header_is_one_line_at_1366(sized, people):
+    page = sized(1366, 900)
+    log_in(page, "olive")
+    header = page.locator("nav.navbar")
+    expect(page.get_by_test_id("signed-in-as")).to_be_visible()
+    assert header.bounding_box()["height"] < 80, "the header wraps onto a second line"
+    name = page.get_by_test_id("signed-in-as").bounding_box()
+    assert name["height"] < 45, "the name wraps"
+    bell = page.get_by_test_id("bell").bounding_box()
+    assert bell["x"] + bell["width"] <= 1366 - 12, "the bell reaches the edge"
+    fits(page)
+    shot(page, "header-owner-desk")
+
+    # The admin pages, from the keyboard: Tab to "Admin", Enter opens it, arrows move in it.
+    admin = page.get_by_test_id("admin-menu")
+    toggle = admin.get_by_role("button", name="Admin")
+    toggle.focus()
+    page.keyboard.press("Enter")
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    page.keyboard.press("ArrowDown")
+    expect(admin.get_by_role("link", name="Users", exact=True)).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    admin.get_by_role("button", name="Admin").click()
+    admin.get_by_role("link", name="Outbox", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Outbox")
+    expect(page.get_by_test_id("admin-menu").get_by_role("button", name="Admin")).to_have_class(re.compile("active"))
+    fits(page)
+
+    # The user menu: change password, log out (a POST with its CSRF token).
+    user = page.get_by_test_id("user-menu")
+    user.get_by_role("button", name=re.compile("Olive Person")).click()
+    expect(user.get_by_role("link", name="Change password")).to_be_visible()
+    user.get_by_role("button", name="Log out").click()
+    expect(page).to_have_url(LOGIN)
+    expect(page.get_by_test_id("signed-in-as")).to_have_count(0)
+
+
+@pytest.mark.parametrize("width", [390, 320])
+def test_the_bells_menu_fits_a_phone(sized, people, width):
+    page = sized(width, 844)
+    log_in(page, "sam")
+    open_bell(page)
+    menu = page.get_by_test_id("bell-menu").bounding_box()
+    assert menu["x"] >= 0 and menu["x"] + menu["width"] <= width, menu
+    fits(page)
+    shot(page, f"bell-phone-{width}")
+
+    # The menu button opens the links and the user menu; Log out is in it.
+    page.keyboard.press("Escape")
+    page.get_by_role("button", name="Menu").click()
+    page.get_by_test_id("signed-in-as").click()
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+    fits(page)
+    shot(page, f"menu-phone-{width}")
+
+
+def test_the_menus_work_without_javascript(browser, live_server, people):
+    phone = {"width": 390, "height": 844}
+    context = browser.new_context(base_url=live_server, java_script_enabled=False, viewport=phone)
+    try:
+        page = context.new_page()
+        log_in(page, "olive")
+        expect(page.get_by_role("link", name="Users", exact=True)).to_be_visible()
+        page.get_by_role("button", name="Log out").click()
+        expect(page).to_have_url(LOGIN)
+    finally:
+        context.close()
