@@ -7,9 +7,10 @@ This module only registers them for templates.
 
 from datetime import datetime
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from flask_login import current_user
 
+from dashboard import brand
 from dashboard import clinic_time as clinic_dates
 from dashboard.clinic_time import clinic_date, clinic_today, clinic_zone
 from dashboard.models import Role
@@ -90,7 +91,12 @@ def init_app(app: Flask) -> None:
             hour = datetime.now(clinic_zone()).hour
             return "morning" if hour < 12 else "afternoon" if hour < 18 else "evening"
 
+        def brand_palette() -> brand.Palette:
+            return brand.palette(current_app.config["CLINIC_BRAND_COLOUR"])
+
         return {
+            "brand_css": lambda: brand.css(current_app.config["CLINIC_BRAND_COLOUR"]),
+            "brand_palette": brand_palette,
             "nav_items": nav_items,
             "admin_items": admin_items,
             "in_section": in_section,
