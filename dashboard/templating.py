@@ -16,7 +16,7 @@ from dashboard.clinic_time import clinic_date, clinic_today, clinic_zone
 from dashboard.models import Role
 from dashboard.notify.render import inline_styles
 from dashboard.services import patients
-from dashboard.wording import in_units, money, plural, quantity, stock_left
+from dashboard.wording import greeting_name, in_units, money, plural, quantity, stock_left
 
 # Each role's links in the header; the owner's admin pages are grouped under one "Admin" menu
 # (ADMIN_MENU), and who is signed in, "Change password" and "Log out" are in the user menu
@@ -69,6 +69,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(stock_left)
     app.add_template_filter(quantity)
     app.add_template_filter(money)
+    app.add_template_filter(greeting_name)
     app.add_template_filter(inline_styles)
 
     @app.context_processor
