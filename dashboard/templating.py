@@ -14,6 +14,7 @@ from dashboard import brand
 from dashboard import clinic_time as clinic_dates
 from dashboard.clinic_time import clinic_date, clinic_today, clinic_zone
 from dashboard.models import Role
+from dashboard.notify.kinds import label_of
 from dashboard.notify.render import inline_styles
 from dashboard.services import patients
 from dashboard.wording import greeting_name, in_units, money, plural, quantity, stock_left
@@ -70,6 +71,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(quantity)
     app.add_template_filter(money)
     app.add_template_filter(greeting_name)
+    app.add_template_filter(label_of, name="kind_label")
     app.add_template_filter(inline_styles)
 
     @app.context_processor

@@ -51,18 +51,21 @@ def _needs_you(user: User) -> Panel:
 
 
 def _pending_requests() -> int:
-    return db.session.scalar(
-        select(func.count()).select_from(RescheduleRequest).where(RescheduleRequest.status == RequestStatus.PENDING)
+    return (
+        db.session.scalar(
+            select(func.count()).select_from(RescheduleRequest).where(RescheduleRequest.status == RequestStatus.PENDING)
+        )
+        or 0
     )
 
 
 def _failed_emails() -> int:
     """Failed emails nobody has resent yet."""
     resent = select(EmailMessage.resent_from_id).where(EmailMessage.resent_from_id.is_not(None))
-    return db.session.scalar(
-        select(func.count())
-        .select_from(EmailMessage)
-        .where(EmailMessage.status == EmailStatus.FAILED, EmailMessage.id.not_in(resent))
+    failed = EmailMessage.status == EmailStatus.FAILED
+    return (
+        db.session.scalar(select(func.count()).select_from(EmailMessage).where(failed, EmailMessage.id.not_in(resent)))
+        or 0
     )
 
 
@@ -82,7 +85,7 @@ def _unconfirmed_tomorrow(user: User) -> int:
         query = query.join(Practitioner, Practitioner.id == Appointment.practitioner_id).where(
             Practitioner.user_id == user.id
         )
-    return db.session.scalar(query)
+    return db.session.scalar(query) or 0
 
 
 def _today(user: User) -> Panel:
