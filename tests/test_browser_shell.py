@@ -1,12 +1,16 @@
-"""The header of every page in a real browser: the owner's fits one line of a 1366px desk screen,
-its admin pages and the user menu open from the keyboard, and the bell's menu fits a phone."""
+"""The shell in a real browser: the owner's header fits one line of a 1366px desk screen, its admin
+pages and the user menu open from the keyboard (and show as lists without JavaScript), the bell's
+menu fits a phone, and cancelling an appointment asks first, with or without JavaScript."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
 
+from dashboard.services import appointments
 from tests.browser_helpers import log_in, open_bell
+from tests.factories import make_patient, make_slot, practitioner_of
 from tests.test_browser_account import fits, shot
 
 pytest_plugins = ["tests.browser_support"]  # live_server, browser, new_page, page
@@ -96,5 +100,27 @@ def test_the_menus_work_without_javascript(browser, live_server, people):
         expect(page.get_by_role("link", name="Users", exact=True)).to_be_visible()
         page.get_by_role("button", name="Log out").click()
         expect(page).to_have_url(LOGIN)
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+def test_cancelling_an_appointment_asks_first(browser, live_server, people, javascript):
+    practitioner = practitioner_of(people["practitioner"])
+    patient = make_patient("Grace", "Clarke")
+    slot = make_slot(practitioner, starts_in=timedelta(days=3))
+    booked = appointments.book(patient_id=patient.id, slot_id=slot.id, by_user=people["staff"]).appointment
+    context = browser.new_context(base_url=live_server, java_script_enabled=javascript)
+    try:
+        page = context.new_page()
+        log_in(page, "sam")
+        page.goto(f"/appointments/{booked.id}")
+        page.get_by_label("Reason for cancelling").fill("Dr Who is unwell")
+        confirm = page.get_by_role("button", name="Yes, cancel and email Grace")
+        expect(confirm).to_be_hidden()
+        page.get_by_text("Cancel appointment…").click()
+        expect(page.get_by_test_id("cancel-warning")).to_have_text(re.compile(r"^This emails Grace Clarke now"))
+        confirm.click()
+        expect(page.get_by_text("Cancelled Grace Clarke's appointment")).to_be_visible()
     finally:
         context.close()
