@@ -4,7 +4,7 @@ import secrets
 from datetime import timedelta
 from functools import wraps
 
-from flask import Flask, abort, flash, g, redirect, request, url_for
+from flask import Flask, abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from dashboard.errors import render_error, wants_json
@@ -48,16 +48,19 @@ def practitioner_or_abort(practitioner_id: int | None):
 HSTS = "max-age=31536000; includeSubDomains"
 
 
+STYLE_NONCE = "dashboard.style_nonce"
+
+
 def style_nonce() -> str:
     """This response's nonce for its one `<style>` block (the clinic's colour, base.html): the
     Content-Security-Policy lets that block through and no other inline style."""
-    if "style_nonce" not in g:
-        g.style_nonce = secrets.token_urlsafe(16)
-    return g.style_nonce
+    # Kept on the request itself: `g` lives as long as the app context, which may outlast a request.
+    return request.environ.setdefault(STYLE_NONCE, secrets.token_urlsafe(16))
 
 
 def content_security_policy() -> str:
-    styles = "'self'" + (f" 'nonce-{g.style_nonce}'" if "style_nonce" in g else "")
+    nonce = request.environ.get(STYLE_NONCE)
+    styles = "'self'" + (f" 'nonce-{nonce}'" if nonce else "")
     return (
         f"default-src 'self'; img-src 'self' data:; style-src {styles}; script-src 'self'; "
         "frame-ancestors 'none'; form-action 'self'"

@@ -57,5 +57,5 @@ def test_the_pages_carry_the_colour_in_a_style_block_the_csp_admits(app, client,
 
 
 def test_a_page_without_the_block_keeps_the_strict_policy(client):
-    response = client.get("/static/css/app.css")
-    assert "style-src 'self';" in response.headers["Content-Security-Policy"]
+    with client.get("/static/css/app.css") as response:
+        assert "style-src 'self';" in response.headers["Content-Security-Policy"]
