@@ -156,7 +156,7 @@ class _Rows(dict):
 
     def _attachment(self):
         attachment = EmailAttachment(
-            message_id=self["email"], filename="Pōmare's invoice.pdf", content_type="application/pdf", data=b"%PDF-"
+            message_id=self["email"], filename="invoice-INV-0001.pdf", content_type="application/pdf", data=b"%PDF-"
         )
         db.session.add(attachment)
         db.session.commit()

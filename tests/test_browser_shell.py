@@ -8,10 +8,16 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
+from dashboard.extensions import db
+from dashboard.models import Notification
 from dashboard.services import appointments
 from tests.browser_helpers import log_in, open_bell
 from tests.factories import make_patient, make_slot, practitioner_of
 from tests.test_browser_account import fits, shot
+from tests.test_browser_every_page import AXE
+
+SERIOUS_IN = """async (selector) => (await axe.run(selector, {resultTypes: ["violations"]})).violations
+  .filter(v => v.impact === "serious" || v.impact === "critical").map(v => v.id)"""
 
 pytest_plugins = ["tests.browser_support"]  # live_server, browser, new_page, page
 pytestmark = pytest.mark.browser
@@ -74,12 +80,19 @@ def test_the_owners_header_is_one_line_at_1366(sized, people):
 
 @pytest.mark.parametrize("width", [390, 320])
 def test_the_bells_menu_fits_a_phone(sized, people, width):
+    for n in range(3):  # unread, on the colour's pale wash: still readable (axe, below)
+        db.session.add(
+            Notification(user_id=people["staff"].id, kind="test", title=f"Offered 5 new times ({n})", body="Dr Pōmare")
+        )
+    db.session.commit()
     page = sized(width, 844)
+    page.context.add_init_script(path=str(AXE))
     log_in(page, "sam")
     open_bell(page)
     menu = page.get_by_test_id("bell-menu").bounding_box()
     assert menu["x"] >= 0 and menu["x"] + menu["width"] <= width, menu
     fits(page)
+    assert page.evaluate(SERIOUS_IN, "#bell") == []
     shot(page, f"bell-phone-{width}")
 
     # The menu button opens the links and the user menu; Log out is in it.
