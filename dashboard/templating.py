@@ -7,16 +7,21 @@ This module only registers them for templates.
 
 from datetime import datetime
 
-from flask import Flask
+from flask import Flask, current_app, request
 from flask_login import current_user
 
+from dashboard import brand
 from dashboard import clinic_time as clinic_dates
 from dashboard.clinic_time import clinic_date, clinic_today, clinic_zone
 from dashboard.models import Role
+from dashboard.notify.kinds import label_of
 from dashboard.notify.render import inline_styles
 from dashboard.services import patients
-from dashboard.wording import in_units, money, plural, quantity, stock_left
+from dashboard.wording import greeting_name, in_units, money, plural, quantity, stock_left
 
+# Each role's links in the header; the owner's admin pages are grouped under one "Admin" menu
+# (ADMIN_MENU), and who is signed in, "Change password" and "Log out" are in the user menu
+# (base.html), so the owner's header fits one line on a 1366px desk screen.
 NAVIGATION = {
     Role.OWNER: [
         ("main.home", "Today"),
@@ -28,8 +33,6 @@ NAVIGATION = {
         ("inventory.index", "Stock"),
         ("billing.index", "Billing"),
         ("notifications.index", "Notifications"),
-        ("outbox.index", "Outbox"),
-        ("admin.user_list", "Users"),
     ],
     Role.STAFF: [
         ("main.home", "Today"),
@@ -51,6 +54,13 @@ NAVIGATION = {
     ],
 }
 
+ADMIN_MENU = {
+    Role.OWNER: [
+        ("admin.user_list", "Users"),
+        ("outbox.index", "Outbox"),
+    ],
+}
+
 
 def init_app(app: Flask) -> None:
     for date_filter in clinic_dates.FILTERS:
@@ -60,6 +70,8 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(stock_left)
     app.add_template_filter(quantity)
     app.add_template_filter(money)
+    app.add_template_filter(greeting_name)
+    app.add_template_filter(label_of, name="kind_label")
     app.add_template_filter(inline_styles)
 
     @app.context_processor
@@ -69,12 +81,28 @@ def init_app(app: Flask) -> None:
                 return []
             return NAVIGATION[current_user.role_enum]
 
+        def admin_items():
+            if not current_user.is_authenticated:
+                return []
+            return ADMIN_MENU.get(current_user.role_enum, [])
+
+        def in_section(items) -> bool:
+            """Whether this page belongs to one of these links' sections (their blueprints)."""
+            return request.blueprint in {endpoint.partition(".")[0] for endpoint, _label in items}
+
         def greeting_time() -> str:
             hour = datetime.now(clinic_zone()).hour
             return "morning" if hour < 12 else "afternoon" if hour < 18 else "evening"
 
+        def brand_palette() -> brand.Palette:
+            return brand.palette(current_app.config["CLINIC_BRAND_COLOUR"])
+
         return {
+            "brand_css": lambda: brand.css(current_app.config["CLINIC_BRAND_COLOUR"]),
+            "brand_palette": brand_palette,
             "nav_items": nav_items,
+            "admin_items": admin_items,
+            "in_section": in_section,
             "clinic_today": lambda: clinic_date(clinic_today()),
             "greeting_time": greeting_time,
             "email_reach": patients.email_reach,

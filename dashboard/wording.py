@@ -71,3 +71,17 @@ def money(value: Decimal | None) -> str:
     if value is None:
         return ""
     return f"{current_app.config.get('CLINIC_CURRENCY_SYMBOL', '$')}{Decimal(value):,.2f}"
+
+
+# Titles a person's name may start with: a practitioner is greeted by title and surname.
+TITLES = {"dr", "prof", "professor", "mr", "mrs", "ms", "mx", "miss", "sir", "dame"}
+
+
+def greeting_name(full_name: str) -> str:
+    """What the home page calls someone: "Dr Hannah Wilson" → "Dr Wilson", "Sam Patel" → "Sam"."""
+    words = full_name.split()
+    if not words:
+        return ""
+    if len(words) > 1 and words[0].rstrip(".").lower() in TITLES:
+        return f"{words[0]} {words[-1]}"
+    return words[0]

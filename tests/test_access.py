@@ -13,7 +13,7 @@ import pytest
 
 from dashboard import notify
 from dashboard.extensions import db
-from dashboard.models import Notification, Practitioner
+from dashboard.models import EmailAttachment, Notification, Practitioner
 from dashboard.notify.samples import sample_context
 from dashboard.services import appointments, pdf, waitlist
 from dashboard.services.billing import Line, create_invoice, record_payment
@@ -54,6 +54,7 @@ RULES = {
     "outbox.index": ("GET", "/admin/outbox", {OWNER}),
     "outbox.detail": ("GET", "/admin/outbox/{email}", {OWNER}),
     "outbox.html": ("GET", "/admin/outbox/{email}/html", {OWNER}),
+    "outbox.attachment": ("GET", "/admin/outbox/{email}/attachments/{attachment}", {OWNER}),
     "outbox.resend": ("POST", "/admin/outbox/{email}/resend", {OWNER}),
     "outbox.gallery": ("GET", "/admin/emails", {OWNER}),
     "outbox.gallery_item": ("GET", "/admin/emails/invoice", {OWNER}),
@@ -153,6 +154,14 @@ class _Rows(dict):
         email_id = notify.email("low_stock_alert", to="x@clinic.example.org", context=sample_context("low_stock_alert"))
         db.session.commit()
         return email_id
+
+    def _attachment(self):
+        attachment = EmailAttachment(
+            message_id=self["email"], filename="invoice-INV-0001.pdf", content_type="application/pdf", data=b"%PDF-"
+        )
+        db.session.add(attachment)
+        db.session.commit()
+        return attachment.id
 
     def _practitioner(self):
         return practitioner_of(self.people[PRACTITIONER]).id

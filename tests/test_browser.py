@@ -159,4 +159,7 @@ def test_each_role_sees_its_own_navigation(new_page, people):
     owner = new_page()
     log_in(owner, "olive")
     expect(owner).to_have_url(HOME)
-    expect(owner.locator("#main-nav").get_by_role("link", name="Users", exact=True)).to_be_visible()
+    admin = owner.get_by_test_id("admin-menu")
+    admin.get_by_role("button", name="Admin").click()  # the admin pages are in one menu
+    expect(admin.get_by_role("link", name="Users", exact=True)).to_be_visible()
+    expect(admin.get_by_role("link", name="Outbox", exact=True)).to_be_visible()

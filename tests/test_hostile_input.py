@@ -95,7 +95,9 @@ SAMPLES = {
 # Forms not to post: logging out would end the session the rest of the run needs.
 SKIP_ACTIONS = {"/logout"}
 
-PLACEHOLDERS = ["note", "other", "email", "slot", "practitioner", "appointment", "patient", "request", "entry", "item"]
+PLACEHOLDERS = [
+    "note", "other", "email", "attachment", "slot", "practitioner", "appointment", "patient", "request", "entry", "item"
+]  # fmt: skip
 
 
 # Forms each role must be found posting (so a change in the pages can't quietly test nothing).

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from dashboard import notify
 from dashboard.extensions import db
-from dashboard.models import EmailMessage, EmailStatus
+from dashboard.models import EmailAttachment, EmailMessage, EmailStatus
 from dashboard.notify import delivery
 from dashboard.notify.kinds import KINDS
 from dashboard.notify.samples import sample_context
@@ -113,3 +113,27 @@ def test_flask_emails_preview_writes_every_kind(runner, tmp_path):
         [invitation] = [p for p in message.iter_attachments() if p.get_content_type() == "text/calendar"]
         assert invitation.get_param("method") == method
         assert icalendar.Calendar.from_ical(invitation.get_content())["METHOD"] == method
+
+
+def test_the_outbox_names_kinds_and_attachments_download(client, auth, people):
+    message_id = write("new_availability")
+    db.session.add(
+        EmailAttachment(
+            message_id=message_id, filename="Pōmare invoice.pdf", content_type="application/pdf", data=b"%PDF-1"
+        )
+    )
+    db.session.commit()
+    attachment = db.session.scalar(select(EmailAttachment))
+    auth.login("olive")
+    listing = client.get("/admin/outbox").get_data(as_text=True)
+    assert "New availability" in listing and ">new_availability<" not in listing
+    detail = client.get(f"/admin/outbox/{message_id}").get_data(as_text=True)
+    assert "New availability" in detail
+    link = f"/admin/outbox/{message_id}/attachments/{attachment.id}"
+    assert f'href="{link}"' in detail
+    response = client.get(link)
+    assert response.status_code == 200 and response.data == b"%PDF-1"
+    assert response.headers["Content-Type"] == "application/pdf"
+    assert response.headers["Content-Disposition"].startswith("attachment;")
+    assert "filename*=UTF-8''P%C5%8Dmare%20invoice.pdf" in response.headers["Content-Disposition"]
+    assert client.get(f"/admin/outbox/{message_id + 1}/attachments/{attachment.id}").status_code == 404

@@ -116,5 +116,12 @@ def get(name: str) -> Kind:
         raise ValueError(f"unknown email kind {name!r}") from None
 
 
+def label_of(name: str) -> str:
+    """A kind as people read it ("New availability"), for the outbox; an unknown (retired) kind
+    by its name in words."""
+    kind = KINDS.get(name)
+    return kind.label if kind else name.replace("_", " ").capitalize()
+
+
 def staff_kinds() -> list[Kind]:
     return [k for k in KINDS.values() if k.audience == "staff"]

@@ -1,8 +1,21 @@
-from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
+from io import BytesIO
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 
 from dashboard.extensions import db
 from dashboard.forms import ActionForm
-from dashboard.models import EmailMessage
+from dashboard.models import EmailAttachment, EmailMessage
 from dashboard.notify import mime
 from dashboard.notify.kinds import KINDS
 from dashboard.notify.render import render_email
@@ -51,6 +64,16 @@ def detail(message_id: int):
 def html(message_id: int):
     message = db.get_or_404(EmailMessage, message_id)
     return _email_frame(message.html)
+
+
+@bp.route("/outbox/<int:message_id>/attachments/<int:attachment_id>")
+@roles_required(*OWNER)
+def attachment(message_id: int, attachment_id: int):
+    """An email's attachment (its invoice PDF, its calendar invitation) as a download."""
+    found = db.session.get(EmailAttachment, attachment_id)
+    if found is None or found.message_id != message_id:
+        abort(404)
+    return send_file(BytesIO(found.data), mimetype=found.content_type, as_attachment=True, download_name=found.filename)
 
 
 @bp.route("/outbox/<int:message_id>/resend", methods=["POST"])

@@ -10,6 +10,7 @@ from dashboard.forms import ActionForm
 from dashboard.portal.blueprint import bp, notice
 from dashboard.portal.forms import preferences_form
 from dashboard.portal.links import (
+    availability_url,
     check_form,
     id_of,
     invalid,
@@ -36,6 +37,7 @@ def patient(token: str):
         upcoming=[(a, manage_url(a)) for a in view.upcoming],
         offers=[(o, url_for("portal.book", token=book_token, slot_id=o.slot_id)) for o in view.offers],
         preferences_url=preferences_url(patient_id),
+        book_new=[(p, availability_url(patient_id, p.id)) for p in view.practitioners],
     )
 
 

@@ -5,14 +5,27 @@ home pages grow without their routes changing.
 """
 
 from dataclasses import dataclass, field
+from datetime import time, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from dashboard.clinic_time import clinic_today
+from dashboard.clinic_time import clinic_today, local_to_utc
 from dashboard.extensions import db
-from dashboard.models import OWING, Invoice, RequestStatus, RescheduleRequest, User
-from dashboard.services import appointments, billing, notifications
+from dashboard.models import (
+    OWING,
+    Appointment,
+    AppointmentStatus,
+    EmailMessage,
+    EmailStatus,
+    Invoice,
+    Practitioner,
+    RequestStatus,
+    RescheduleRequest,
+    Role,
+    User,
+)
+from dashboard.services import appointments, billing
 from dashboard.services.inventory import low_items
 
 
@@ -24,8 +37,55 @@ class Panel:
 
 
 def _needs_you(user: User) -> Panel:
-    unread = [n for n in notifications.latest(user.id) if not n.is_read]
-    return Panel("Needs you", "main/panels/needs_you.html", {"items": unread})
+    """What a person has to act on: requests to move, emails that failed, tomorrow's appointments
+    nobody has confirmed, stock that is low. (What the clinic did, such as "Offered 5 new times",
+    is in the notifications: the bell and its list.)"""
+    desk = user.has_role(Role.OWNER, Role.STAFF)
+    counts = {
+        "requests": _pending_requests() if desk else 0,
+        "failed_emails": _failed_emails() if user.has_role(Role.OWNER) else 0,
+        "unconfirmed_tomorrow": _unconfirmed_tomorrow(user),
+        "low_stock": len(low_items(100)) if desk else 0,
+    }
+    return Panel("Needs you", "main/panels/needs_you.html", counts)
+
+
+def _pending_requests() -> int:
+    return (
+        db.session.scalar(
+            select(func.count()).select_from(RescheduleRequest).where(RescheduleRequest.status == RequestStatus.PENDING)
+        )
+        or 0
+    )
+
+
+def _failed_emails() -> int:
+    """Failed emails nobody has resent yet."""
+    resent = select(EmailMessage.resent_from_id).where(EmailMessage.resent_from_id.is_not(None))
+    failed = EmailMessage.status == EmailStatus.FAILED
+    return (
+        db.session.scalar(select(func.count()).select_from(EmailMessage).where(failed, EmailMessage.id.not_in(resent)))
+        or 0
+    )
+
+
+def _unconfirmed_tomorrow(user: User) -> int:
+    """Tomorrow's appointments still waiting to be confirmed (a practitioner's own)."""
+    tomorrow = clinic_today() + timedelta(days=1)
+    query = (
+        select(func.count())
+        .select_from(Appointment)
+        .where(
+            Appointment.status == AppointmentStatus.PENDING,
+            Appointment.starts_at >= local_to_utc(tomorrow, time(0)),
+            Appointment.starts_at < local_to_utc(tomorrow + timedelta(days=1), time(0)),
+        )
+    )
+    if user.has_role(Role.PRACTITIONER):
+        query = query.join(Practitioner, Practitioner.id == Appointment.practitioner_id).where(
+            Practitioner.user_id == user.id
+        )
+    return db.session.scalar(query) or 0
 
 
 def _today(user: User) -> Panel:
@@ -34,9 +94,7 @@ def _today(user: User) -> Panel:
 
 
 def _requests() -> Panel:
-    waiting = db.session.scalar(
-        select(func.count()).select_from(RescheduleRequest).where(RescheduleRequest.status == RequestStatus.PENDING)
-    )
+    waiting = _pending_requests()
     return Panel("Requests to move an appointment", "main/panels/reschedule_requests.html", {"waiting": waiting})
 
 

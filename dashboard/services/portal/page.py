@@ -6,7 +6,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
 from dashboard.extensions import db
-from dashboard.models import ACTIVE, Appointment, Offer, Patient, PatientMessage
+from dashboard.models import ACTIVE, Appointment, Offer, Patient, PatientMessage, Practitioner, WaitlistEntry
 from dashboard.models.base import utcnow
 from dashboard.services import unit_of_work
 from dashboard.services.portal.lookup import patient
@@ -22,6 +22,16 @@ class Overview:
     messages: list[PatientMessage]
     unread: set[int] = field(default_factory=set)  # ids of the messages that were new on this visit
     offers: list[Offer] = field(default_factory=list)
+    practitioners: list[Practitioner] = field(default_factory=list)  # whose open times they may book
+
+
+def practitioners_for(patient_id: int) -> list[Practitioner]:
+    """The active practitioners a patient has seen or waits for; everyone active if none."""
+    seen = select(Appointment.practitioner_id).where(Appointment.patient_id == patient_id)
+    waits = select(WaitlistEntry.practitioner_id).where(WaitlistEntry.patient_id == patient_id)
+    active = select(Practitioner).where(Practitioner.active.is_(True)).order_by(Practitioner.name, Practitioner.id)
+    theirs = list(db.session.scalars(active.where(Practitioner.id.in_(seen.union(waits)))))
+    return theirs or list(db.session.scalars(active))
 
 
 def overview(patient_id: int) -> Overview:
@@ -53,4 +63,4 @@ def overview(patient_id: int) -> Overview:
                 .values(read_at=now)
                 .execution_options(synchronize_session=False)
             )
-    return Overview(who, upcoming, messages, unread, open_offers(who.id, now=now))
+    return Overview(who, upcoming, messages, unread, open_offers(who.id, now=now), practitioners_for(who.id))

@@ -34,6 +34,17 @@ window.addEventListener("pageshow", (event) => {
   });
 });
 
+// A table or text wider than the screen scrolls inside its box: keyboard users reach it with Tab
+// and scroll it with the arrow keys (axe's scrollable-region-focusable).
+function focusableScrollers() {
+  document.querySelectorAll(".table-responsive, pre").forEach((box) => {
+    const scrolls = box.scrollWidth > box.clientWidth || box.scrollHeight > box.clientHeight;
+    if (scrolls && !box.hasAttribute("tabindex")) box.tabIndex = 0;
+  });
+}
+focusableScrollers();
+window.addEventListener("resize", focusableScrollers);
+
 // The bell: refresh the badge and the dropdown without reloading the page.
 (() => {
   const bell = document.getElementById("bell");
