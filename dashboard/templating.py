@@ -19,6 +19,7 @@ from dashboard.wording import in_units, money, plural, quantity, stock_left
 
 NAVIGATION = {
     Role.OWNER: [
+        ("calendar.day", "Calendar"),
         ("main.home", "Today"),
         ("appointments.index", "Appointments"),
         ("schedule.week", "Schedules"),
@@ -32,6 +33,7 @@ NAVIGATION = {
         ("admin.user_list", "Users"),
     ],
     Role.STAFF: [
+        ("calendar.day", "Calendar"),
         ("main.home", "Today"),
         ("appointments.index", "Appointments"),
         ("schedule.week", "Schedules"),
@@ -44,6 +46,7 @@ NAVIGATION = {
     ],
     Role.PRACTITIONER: [
         ("main.home", "My day"),
+        ("calendar.day", "My calendar"),
         ("schedule.week", "My schedule"),
         ("waitlist.index", "My waiting list"),
         ("appointments.index", "My appointments"),
