@@ -21,6 +21,7 @@ BENCHMARKS = [
     "overdue_scan",
     "invoice_pdf",
     "appointments_list",
+    "calendar_day",
     "offers_fan_out",
 ]
 TIME_LIMIT = 150  # seconds per benchmark; each also stops itself before 2 minutes

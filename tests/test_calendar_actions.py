@@ -180,7 +180,7 @@ def test_the_calendar_lets_the_desk_drag_upcoming_appointments(client, auth, peo
     auth.login("sam")
     day = clinic_day(appointment.starts_at).isoformat()
     page = body(client.get(f"/calendar/?day={day}"))
-    assert f'data-move-url="/appointments/{appointment.id}/move"' in page and 'draggable="true"' in page
+    assert 'data-move-url="/appointments/0/move"' in page and 'draggable="true"' in page
     assert 'id="calendar-csrf"' in page and "htmx-2.0.11/htmx.min.js" in page and "js/calendar.js" in page
     auth.logout()
     auth.login("drwho")

@@ -225,7 +225,7 @@ def test_the_day_is_built_in_three_statements_however_many_rows(app, people, drw
     event.listen(db.engine, "before_cursor_execute", listener)
     try:
         day = calendar.day_view(user, DAY)
-        names = [e.appointment.patient.name for c in day.columns for e in c.entries if e.appointment]
+        names = [e.appointment.patient_name for c in day.columns for e in c.entries if e.appointment]
     finally:
         event.remove(db.engine, "before_cursor_execute", listener)
     assert len(names) == 9

@@ -2,9 +2,9 @@
 
 Three statements whatever the tables hold: the practitioners (`practitioners_for`), the
 day's slots of those practitioners (ix_slots_practitioner_starts), and the day's
-appointments of those practitioners with their patients joined
-(ix_appointments_practitioner_starts); appointments are matched to their slots here, and an
-appointment booked outside the schedule (no slot) gets a place of its own.
+appointments of those practitioners with their patients joined; both read as plain rows
+(a day is hundreds of them: ORM objects cost more than the SQL). Appointments are matched to
+their slots here; one whose slot is not this day's gets a place of its own.
 
 The day runs from the clinic's midnight to the next (`local_to_utc`), so a day across a
 clock change is 23 or 25 hours; positions are wall-clock minutes since the grid's first
@@ -15,11 +15,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import contains_eager
 
 from dashboard.clinic_time import SkippedTime, clinic_hour, clinic_today, clinic_zone, describe, local_to_utc
 from dashboard.extensions import db
-from dashboard.models import ACTIVE, Appointment, AppointmentStatus, Practitioner, Slot, SlotStatus, User
+from dashboard.models import ACTIVE, Appointment, AppointmentStatus, Patient, Practitioner, Slot, SlotStatus, User
 from dashboard.models.base import utcnow
 from dashboard.services.practitioners import practitioners_for
 
@@ -30,30 +29,61 @@ MAX_COLUMNS = 24  # calendar.css has column classes up to this
 SHOWN = (*ACTIVE, AppointmentStatus.COMPLETED, AppointmentStatus.NO_SHOW)  # cancelled ones leave the slot open
 
 
-@dataclass
+@dataclass(slots=True)
+class Booking:
+    """An appointment as the calendar shows it: read as plain rows, not ORM objects (a day is
+    hundreds of them)."""
+
+    id: int
+    slot_id: int | None
+    practitioner_id: int
+    starts_at: datetime
+    ends_at: datetime
+    status: str
+    reason: str
+    patient_id: int
+    first_name: str
+    last_name: str
+    phone: str | None
+
+    @property
+    def patient_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"  # as Patient.name
+
+    @property
+    def label(self) -> str:
+        return AppointmentStatus(self.status).label
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE
+
+
+@dataclass(slots=True)
 class Entry:
-    """One box in a column: a slot (open, blocked, booked) and the appointment in it, if any."""
+    """One box in a column: a slot (open, blocked, booked) and the appointment in it, if any,
+    or an appointment whose slot is not this day's."""
 
     starts_at: datetime
     ends_at: datetime
-    slot: Slot | None
-    appointment: Appointment | None
+    slot_id: int | None
+    slot_status: str | None
+    appointment: Booking | None
     row: int = 0  # the grid row it starts on
     span: int = 1  # how many rows it covers
     past: bool = False
+    when: str = ""  # "9:30 am–10:00 am"
 
     @property
     def status(self) -> str:
         """open, blocked, booked (a booked slot whose appointment is not shown), or the appointment's status."""
         if self.appointment is not None:
             return self.appointment.status
-        return self.slot.status if self.slot is not None else SlotStatus.BOOKED
+        return self.slot_status or SlotStatus.BOOKED
 
     @property
     def label(self) -> str:
-        if self.appointment is not None:
-            return self.appointment.status_enum.label
-        return self.status.capitalize()
+        return self.appointment.label if self.appointment is not None else self.status.capitalize()
 
     @property
     def described(self) -> str:
@@ -62,7 +92,7 @@ class Entry:
 
     @property
     def bookable(self) -> bool:
-        return self.slot is not None and self.slot.status == SlotStatus.OPEN and not self.past
+        return self.slot_status == SlotStatus.OPEN and not self.past
 
 
 @dataclass
@@ -133,50 +163,64 @@ def day_view(user: User, day: date, practitioner_id: int | None = None) -> Calen
         people = [p for p in people if p.id == practitioner_id] or people
     start, end = day_bounds(day)
     ids = [p.id for p in people]
-    slots = db.session.scalars(
-        select(Slot)
+    slots = db.session.execute(
+        select(Slot.id, Slot.practitioner_id, Slot.starts_at, Slot.ends_at, Slot.status)
         .where(Slot.practitioner_id.in_(ids), Slot.starts_at >= start, Slot.starts_at < end)
         .order_by(Slot.starts_at)
     ).all()
-    booked = db.session.scalars(
-        select(Appointment)
-        .join(Appointment.patient)
-        .options(contains_eager(Appointment.patient))
-        .where(
-            Appointment.practitioner_id.in_(ids),
-            Appointment.starts_at >= start,
-            Appointment.starts_at < end,
-            Appointment.status.in_(SHOWN),
+    booked = [
+        Booking(*row)
+        for row in db.session.execute(
+            select(
+                Appointment.id,
+                Appointment.slot_id,
+                Appointment.practitioner_id,
+                Appointment.starts_at,
+                Appointment.ends_at,
+                Appointment.status,
+                Appointment.reason,
+                Patient.id,
+                Patient.first_name,
+                Patient.last_name,
+                Patient.phone,
+            )
+            .join(Patient, Patient.id == Appointment.patient_id)
+            .where(
+                Appointment.practitioner_id.in_(ids),
+                Appointment.starts_at >= start,
+                Appointment.starts_at < end,
+                Appointment.status.in_(SHOWN),
+            )
         )
-        .order_by(Appointment.starts_at)
-    ).all()
+    ]
     return _place(day, start, end, people, slots, booked)
 
 
-def _place(day, start, end, people, slots, appointments) -> CalendarDay:
+def _place(day: date, start: datetime, end: datetime, people, slots, appointments: list[Booking]) -> CalendarDay:
     by_slot = {a.slot_id: a for a in appointments if a.slot_id is not None}
     columns = {p.id: Column(p) for p in people}
-    slot_ids = {s.id for s in slots}
-    for slot in slots:
-        columns[slot.practitioner_id].entries.append(Entry(slot.starts_at, slot.ends_at, slot, by_slot.get(slot.id)))
-    for a in appointments:  # booked outside the schedule, or into a slot of another day
-        if a.slot_id is None or a.slot_id not in slot_ids:
-            columns[a.practitioner_id].entries.append(Entry(a.starts_at, a.ends_at, None, a))
-    zone = clinic_zone()
-    entries = [e for c in columns.values() for e in c.entries]
+    slot_ids = set()
+    for slot_id, practitioner_id, starts_at, ends_at, status in slots:
+        slot_ids.add(slot_id)
+        columns[practitioner_id].entries.append(Entry(starts_at, ends_at, slot_id, status, by_slot.get(slot_id)))
+    for a in appointments:  # booked into a slot of another day (a slot always exists: ad hoc ones too)
+        if a.slot_id not in slot_ids:
+            columns[a.practitioner_id].entries.append(Entry(a.starts_at, a.ends_at, None, None, a))
+    zone, now = clinic_zone(), utcnow()
+    placed = []
     first, last = FIRST_HOUR, LAST_HOUR
-    for e in entries:
-        local_start, local_end = e.starts_at.astimezone(zone), e.ends_at.astimezone(zone)
-        first = min(first, local_start.hour)
-        ends_next_day = local_end.date() > day
-        last = max(last, 24 if ends_next_day else local_end.hour + (1 if local_end.minute else 0))
-    now = utcnow()
     for column in columns.values():
         column.entries.sort(key=lambda e: e.starts_at)
         for e in column.entries:
-            e.row = _row(e.starts_at.astimezone(zone), first, day)
-            e.span = max(1, _row(e.ends_at.astimezone(zone), first, day) - e.row)
-            e.past = e.starts_at <= now
+            local_start, local_end = e.starts_at.astimezone(zone), e.ends_at.astimezone(zone)
+            placed.append((e, local_start, local_end))
+            first = min(first, local_start.hour)
+            last = max(last, 24 if local_end.date() > day else local_end.hour + (1 if local_end.minute else 0))
+    for e, local_start, local_end in placed:
+        e.row = _row(local_start, first, day)
+        e.span = max(1, _row(local_end, first, day) - e.row)
+        e.past = e.starts_at <= now
+        e.when = f"{clinic_hour(local_start.time())}–{clinic_hour(local_end.time())}"
     now_row = None
     if day == clinic_today():
         local_now = now.astimezone(zone)

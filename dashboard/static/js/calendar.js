@@ -15,6 +15,7 @@
     allowEval: false,
     allowScriptTags: false,
     historyEnabled: false,
+    scrollIntoViewOnBoost: false,
     responseHandling: [
       { code: "204", swap: false },
       { code: "[23]..", swap: true },
@@ -62,7 +63,7 @@
     return dragged && slot && slot.dataset.practitioner === dragged.dataset.practitioner ? slot : null;
   };
   document.addEventListener("dragstart", (event) => {
-    const entry = event.target.closest && event.target.closest("[data-move-url]");
+    const entry = event.target.closest && event.target.closest("[draggable=true][data-appointment]");
     if (!entry) return;
     dragged = entry;
     entry.classList.add("cal-dragging");
@@ -93,7 +94,8 @@
     slot.classList.remove("cal-drop");
     const token = document.getElementById("calendar-csrf");
     if (!window.confirm(`Move ${entry.dataset.patient} to ${slot.dataset.when}? This emails them now.`)) return;
-    htmx.ajax("POST", entry.dataset.moveUrl, {
+    const grid = entry.closest("[data-move-url]");
+    htmx.ajax("POST", grid.dataset.moveUrl.replace("/0/", `/${entry.dataset.appointment}/`), {
       target: "#calendar-panel",
       values: { new_slot_id: slot.dataset.slot, csrf_token: token ? token.value : "" },
     });
