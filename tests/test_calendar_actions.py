@@ -204,3 +204,6 @@ def test_the_day_sheet_has_names_times_reasons_and_phones(client, auth, people, 
         assert "Grace O&#39;Brien" in sheet and "+64 21 555 0100" in sheet and "Sore &lt;knee&gt;" in sheet
         assert "9:30 am–10:00 am" in sheet and "10:00 am–10:30 am" in sheet
         assert f'data-testid="sheet-{drwho.id}"' in sheet
+    day = body(client.get(f"/calendar/?day={DAY.isoformat()}"))
+    assert f'href="/calendar/print?day={DAY.isoformat()}&amp;practitioner={drwho.id}"' in day
+    assert f'href="/schedule/?practitioner={drwho.id}&amp;week={DAY.isoformat()}"' in day  # their week
