@@ -21,6 +21,7 @@ BENCHMARKS = [
     "overdue_scan",
     "invoice_pdf",
     "appointments_list",
+    "calendar_day",
     "offers_fan_out",
     "patient_search",
 ]

@@ -72,6 +72,7 @@ def _register_blueprints(app: Flask) -> None:
     from dashboard.appointments import bp as appointments_bp
     from dashboard.auth import bp as auth_bp
     from dashboard.billing import bp as billing_bp
+    from dashboard.calendar import bp as calendar_bp
     from dashboard.inventory import bp as inventory_bp
     from dashboard.main import bp as main_bp
     from dashboard.notifications import bp as notifications_bp
@@ -89,6 +90,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(notifications_bp, url_prefix="/notifications")
     app.register_blueprint(outbox_bp, url_prefix="/admin")
     app.register_blueprint(schedule_bp, url_prefix="/schedule")
+    app.register_blueprint(calendar_bp, url_prefix="/calendar")
     app.register_blueprint(appointments_bp, url_prefix="/appointments")
     app.register_blueprint(patients_bp, url_prefix="/patients")
     app.register_blueprint(portal_bp, url_prefix="/p")  # the patients' own pages: /p/ is in every link already emailed

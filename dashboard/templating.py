@@ -24,6 +24,7 @@ from dashboard.wording import greeting_name, in_units, money, plural, quantity, 
 # (base.html), so the owner's header fits one line on a 1366px desk screen.
 NAVIGATION = {
     Role.OWNER: [
+        ("calendar.day", "Calendar"),
         ("main.home", "Today"),
         ("appointments.index", "Appointments"),
         ("schedule.week", "Schedules"),
@@ -35,6 +36,7 @@ NAVIGATION = {
         ("notifications.index", "Notifications"),
     ],
     Role.STAFF: [
+        ("calendar.day", "Calendar"),
         ("main.home", "Today"),
         ("appointments.index", "Appointments"),
         ("schedule.week", "Schedules"),
@@ -47,6 +49,7 @@ NAVIGATION = {
     ],
     Role.PRACTITIONER: [
         ("main.home", "My day"),
+        ("calendar.day", "My calendar"),
         ("schedule.week", "My schedule"),
         ("waitlist.index", "My waiting list"),
         ("appointments.index", "My appointments"),

@@ -93,8 +93,13 @@ RULES = {
     "patients.detail": ("GET", "/patients/{patient}", {OWNER, STAFF}),
     "patients.edit": ("GET", "/patients/{patient}/edit", {OWNER, STAFF}),
     # --- end appointments and patients ---
+    # --- the calendar ---
+    "calendar.day": ("GET", "/calendar/?day=2026-12-04", EVERYONE),
+    "calendar.sheet": ("GET", "/calendar/print?day=2026-12-04&practitioner={practitioner}", EVERYONE),
+    # --- end the calendar ---
     # --- waiting lists and offers ({entry}: an open waitlist entry of the practitioner) ---
     "appointments.earlier": ("POST", "/appointments/{appointment}/earlier", EVERYONE),
+    "appointments.move": ("POST", "/appointments/{appointment}/move", {OWNER, STAFF}),
     "waitlist.index": ("GET", "/waitlist/?practitioner={practitioner}", EVERYONE),
     "waitlist.add": ("GET", "/waitlist/add?practitioner={practitioner}", EVERYONE),  # POST: a form
     "waitlist.move": ("POST", "/waitlist/{entry}/move", EVERYONE),

@@ -44,7 +44,7 @@ NOT_PAGES = {
     "main.index": "redirects to the home page or the login form",
     "main.healthz": "a health check for the load balancer (JSON)",
     "notifications.bell": "the bell's JSON (its HTML is checked in every page's header)",
-    "patients.find": "the patient chooser's JSON (the chooser itself is on the booking, invoice and waiting-list pages)",
+    "patients.find": "the patient chooser's JSON (the chooser is on the booking, invoice and waiting-list pages)",
     "billing.invoice_pdf": "a PDF (tests/test_billing*.py read it)",
     "billing.receipt_pdf": "a PDF (tests/test_billing*.py read it)",
     "outbox.attachment": "a download",

@@ -343,3 +343,19 @@ def test_get_on_a_form_address_goes_back_to_the_week(client, auth, people, drwho
     response = client.get(f"/schedule/slots?practitioner={drwho.id}&week=2030-01-01&_external=1")
     assert response.status_code == 302
     assert response.headers["Location"] == f"/schedule/?practitioner={drwho.id}&week=2030-01-01"
+
+
+def test_a_slots_actions_are_in_its_menu(client, auth, people, drwho):
+    """Block, unblock, remove and offers live in a menu on the slot (a <details>: it opens
+    without JavaScript), not as buttons on every slot; Book stays a button on an open one."""
+    open_slot = make_slot(drwho, starts_in=timedelta(days=1))
+    blocked = make_slot(drwho, starts_in=timedelta(days=1, hours=1), status=SlotStatus.BLOCKED)
+    auth.login("drwho")
+    page = page_text(client.get(f"{PAGE}?practitioner={drwho.id}&week={local_day(open_slot).isoformat()}"))
+    for slot, actions in [(open_slot, ["block", "remove"]), (blocked, ["unblock", "remove"])]:
+        menu = re.search(rf'<details[^>]*data-testid="slot-menu-{slot.id}">.*?</details>', page, re.S)
+        assert menu, f"no menu on slot {slot.id}"
+        for action in actions:
+            assert f'action="/schedule/slots/{slot.id}/{action}"' in menu.group(0)
+        assert page.count(f"/schedule/slots/{slot.id}/") == len(actions)  # nowhere outside the menu
+    assert f'href="/appointments/new?slot={open_slot.id}"' in page

@@ -3,8 +3,10 @@ from wtforms import DateField, HiddenField, IntegerField, RadioField, SelectFiel
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
 
+from dashboard.clinic_time import describe
 from dashboard.models import AppointmentStatus
 from dashboard.pages import MAX_ID, int_or_none
+from dashboard.services import slots
 from dashboard.services.appointments import REASON_LENGTH
 
 NOTE_LENGTH = 1000
@@ -59,12 +61,27 @@ class RescheduleRequestForm(FlaskForm):
 
 
 class ApproveForm(FlaskForm):
+    """Approve a request to move: the desk picks the new time (nothing is picked for them)."""
+
     new_slot_id = SelectField(
-        "New time",
+        "Move to",
         coerce=int_or_none,
         validate_choice=False,
-        validators=[DataRequired(message="Choose the new time.")],
+        validators=[DataRequired(message="Choose the new time from the list first.")],
     )
+
+
+class MoveForm(ApproveForm):
+    """The desk moves an appointment itself (the picker on its page, or dragging it on the calendar)."""
+
+
+CHOOSE_A_TIME = ("", "Choose a time…")
+
+
+def slot_choices(practitioner_id: int) -> list[tuple]:
+    """The practitioner's next open slots for a "Move to" picker, after a first "Choose a time…"
+    (empty: refused), so no time is ever chosen for the desk."""
+    return [CHOOSE_A_TIME] + [(s.id, describe(s.starts_at)) for s in slots.open_slots(practitioner_id)]
 
 
 class RejectForm(FlaskForm):

@@ -6,14 +6,14 @@ from flask import render_template, url_for
 from flask_login import current_user
 
 from dashboard.appointments.blueprint import act, bp
-from dashboard.appointments.forms import ApproveForm, RejectForm
+from dashboard.appointments.forms import ApproveForm, RejectForm, slot_choices
 from dashboard.clinic_time import describe
 from dashboard.extensions import db
 from dashboard.models import RescheduleRequest
 from dashboard.models.base import utcnow
 from dashboard.pages import id_or_404
 from dashboard.security import DESK, roles_required
-from dashboard.services import appointments, slots
+from dashboard.services import appointments
 
 
 @bp.route("/requests")
@@ -23,9 +23,7 @@ def requests():
     rows = []
     for req in appointments.pending_requests():
         approve_form = ApproveForm(formdata=None)
-        approve_form.new_slot_id.choices = [
-            (s.id, describe(s.starts_at)) for s in slots.open_slots(req.appointment.practitioner_id)
-        ]
+        approve_form.new_slot_id.choices = slot_choices(req.appointment.practitioner_id)
         rows.append((req, approve_form, _age(now - req.created_at)))
     return render_template("appointments/requests.html", rows=rows, reject_form=RejectForm(formdata=None))
 

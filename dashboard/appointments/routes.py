@@ -6,14 +6,21 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from dashboard.appointments.blueprint import act, appointment_or_abort, bp, is_desk
-from dashboard.appointments.forms import BookingForm, CancelForm, OutcomeForm, RescheduleRequestForm
+from dashboard.appointments.forms import (
+    BookingForm,
+    CancelForm,
+    MoveForm,
+    OutcomeForm,
+    RescheduleRequestForm,
+    slot_choices,
+)
 from dashboard.clinic_time import describe
 from dashboard.extensions import db
 from dashboard.forms import ActionForm, first_error
 from dashboard.models import AppointmentStatus, RequestStatus, Slot, SlotStatus
 from dashboard.models.base import utcnow
 from dashboard.pages import id_or_404, int_or_none, page_number, search_term
-from dashboard.security import EVERYONE, roles_required
+from dashboard.security import DESK, EVERYONE, roles_required
 from dashboard.services import ServiceError, appointments, practitioners
 from dashboard.services import patients as patient_service
 from dashboard.services.appointments import LISTS, SlotTaken
@@ -89,7 +96,15 @@ def detail(appointment_id: int):
         cancel_form=CancelForm(formdata=None),
         outcome_form=OutcomeForm(formdata=None),
         move_form=RescheduleRequestForm(formdata=None),
+        move_to_form=_move_to_form(appointment, future),
     )
+
+
+def _move_to_form(appointment, future: bool) -> MoveForm:
+    """The desk's "Move to" picker: the practitioner's open times, none chosen."""
+    form = MoveForm(formdata=None)
+    form.new_slot_id.choices = slot_choices(appointment.practitioner_id) if is_desk() and future else []
+    return form
 
 
 def _on(appointment_id: int, form, action, done):
@@ -142,6 +157,22 @@ def request_reschedule(appointment_id: int):
         form,
         lambda: appointments.request_reschedule(appointment_id, note=form.note.data, by_user=current_user),
         lambda _: "Recorded the request to move it; the desk will find a new time.",
+    )
+
+
+@bp.route("/<int:appointment_id>/move", methods=["POST"])
+@roles_required(*DESK)
+def move(appointment_id: int):
+    """The desk moves it to another open time (the picker, or a drag on the calendar)."""
+    form = MoveForm()
+    form.new_slot_id.choices = []
+    return _on(
+        appointment_id,
+        form,
+        lambda: appointments.move_to(appointment_id, form.new_slot_id.data, current_user),
+        lambda appointment: (
+            f"Moved {appointment.patient.name} to {describe(appointment.starts_at)}; the patient is emailed."
+        ),
     )
 
 

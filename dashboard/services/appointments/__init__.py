@@ -4,7 +4,8 @@
                    time outside the schedule; the same form posted twice books once
     changes.py     confirm, cancel, record the outcome, "an earlier time, please"; a
                    cancelled appointment's slot opens again
-    reschedule.py  requests to move: asked, queued, approved (the move) or declined, expired
+    reschedule.py  requests to move: asked, queued, approved (the move) or declined, expired;
+                   the desk's own move (`move_to`)
     emails.py      the patient's emails (held for the grace period) and the desk's notice
     listing.py     the lists, a page at a time
 
@@ -27,6 +28,7 @@ from dashboard.services.appointments.reschedule import (
     approve_reschedule,
     expire_requests,
     move,
+    move_to,
     pending_requests,
     reject_reschedule,
     request_reschedule,
@@ -49,6 +51,7 @@ __all__ = [
     "get",
     "listing",
     "move",
+    "move_to",
     "open_times_link",
     "pending_requests",
     "record_outcome",

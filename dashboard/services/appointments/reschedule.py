@@ -118,6 +118,36 @@ def approve_reschedule(request_id: int, new_slot_id: int, by_user: User) -> Appo
     return appointment
 
 
+def move_to(appointment_id: int, slot_id: int, by_user: User) -> Appointment:
+    """The desk moves an upcoming appointment into another open slot of its practitioner's (the
+    "Move to" picker, or dragging it on the calendar): claimed like a booking, the old slot opens
+    again and the patient is emailed old and new times. A request to move it that was waiting is
+    answered by the move."""
+    with unit_of_work():
+        appointment = get(appointment_id, by_user)
+        if not appointment.is_active:
+            raise ServiceError("Only a pending or confirmed appointment can be moved.")
+        if appointment.starts_at <= utcnow():
+            raise ServiceError("That appointment has already started.")
+        new_slot = db.session.get(Slot, slot_id)
+        if (
+            new_slot is None
+            or new_slot.practitioner_id != appointment.practitioner_id
+            or new_slot.id == appointment.slot_id
+        ):
+            raise ServiceError(f"Choose one of {appointment.practitioner.name}'s open slots.")
+        db.session.execute(
+            update(RescheduleRequest)
+            .where(
+                RescheduleRequest.appointment_id == appointment.id, RescheduleRequest.status == RequestStatus.PENDING
+            )
+            .values(status=RequestStatus.APPROVED, decided_at=utcnow(), decided_by_id=by_user.id, new_slot_id=slot_id)
+            .execution_options(synchronize_session=False)
+        )
+        move(appointment, claim(slot_id, by_user), f"appointment:{appointment.id}:moved:{utcnow().isoformat()}")
+    return appointment
+
+
 def move(appointment: Appointment, slot: Slot, dedupe_key: str) -> None:
     """Put an appointment into a slot just claimed; the old slot opens again and the
     patient is told old and new times. Flushed, not committed."""
