@@ -114,6 +114,25 @@ def test_booking_an_open_slot_takes_three_clicks_and_no_reload(sized, clinic):  
     shot(page, "calendar-booked-desk")
 
 
+def test_the_panels_chooser_searches_as_you_type(sized, clinic):  # noqa: F811
+    """The booking form htmx brings into the panel gets the same combobox as the booking page."""
+    page = sized("desk")
+    log_in(page, "sam")
+    open_day(page, clinic)
+    slot = clinic["open"]
+    page.get_by_test_id(f"entry-{slot.id}").click()
+    panel = page.get_by_test_id("calendar-panel")
+    box = panel.get_by_role("combobox", name="Find a patient")
+    box.press_sequentially("Grace", delay=30)
+    expect(panel.get_by_role("listbox").get_by_role("option").first).to_contain_text("Grace Clarke")
+    box.press("ArrowDown")
+    box.press("Enter")
+    expect(panel.get_by_label(re.compile("Grace Clarke"))).to_be_checked()
+    panel.get_by_role("button", name="Book").click()
+    expect(panel).to_contain_text("Booked Grace Clarke")
+    assert still_same_document(page)
+
+
 def test_moving_by_the_picker(sized, clinic):  # noqa: F811
     page = sized("desk")
     log_in(page, "sam")

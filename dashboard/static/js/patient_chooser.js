@@ -167,5 +167,15 @@
     input.addEventListener("blur", () => setTimeout(close, 100));
   }
 
-  document.querySelectorAll("input[data-patient-chooser]").forEach(setUp);
+  function setUpWithin(root) {
+    root.querySelectorAll("input[data-patient-chooser]").forEach((input) => {
+      if (input.dataset.chooserReady) return; // a panel swapped in again: set up once
+      input.dataset.chooserReady = "1";
+      setUp(input);
+    });
+  }
+
+  setUpWithin(document);
+  // The calendar's panels (htmx) bring their booking form in without running its scripts.
+  document.addEventListener("htmx:load", (event) => setUpWithin(event.detail.elt));
 })();
