@@ -95,6 +95,7 @@ RULES = {
     # --- end appointments and patients ---
     # --- the calendar ---
     "calendar.day": ("GET", "/calendar/?day=2026-12-04", EVERYONE),
+    "calendar.week": ("GET", "/calendar/week?day=2026-12-04&practitioner={practitioner}", EVERYONE),
     "calendar.sheet": ("GET", "/calendar/print?day=2026-12-04&practitioner={practitioner}", EVERYONE),
     # --- end the calendar ---
     # --- waiting lists and offers ({entry}: an open waitlist entry of the practitioner) ---

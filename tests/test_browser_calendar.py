@@ -190,3 +190,34 @@ def test_the_day_sheet_prints_without_the_navigation(sized, clinic):  # noqa: F8
         assert words in text, words
     assert "Log out" not in text and "Day sheet" not in text
     shot(page, "calendar-sheet-print")
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_a_practitioners_week_from_the_day_and_a_move_to_another_day(sized, clinic, size):  # noqa: F811
+    """The day's column heading opens the practitioner's week; an appointment dragged to
+    another day of it moves there (a mouse: the desk's size only)."""
+    doctor, appointment = clinic["doctor"], clinic["booked"]
+    next_day = slot_at(doctor, clinic["day"] + timedelta(days=1), time(11))
+    page = sized(size)
+    log_in(page, "sam")
+    open_day(page, clinic)
+    page.get_by_test_id(f"week-link-{doctor.id}").click()
+    expect(page.get_by_test_id("calendar-title")).to_have_text(doctor.name)
+    expect(page.get_by_test_id("week-view")).to_have_attribute("aria-current", "page")
+    expect(page.get_by_test_id(f"entry-{appointment.slot_id}")).to_contain_text("O'Brien")
+    fits(page)
+    if size == "phone":  # one column at a time: today's, not Monday's
+        today = page.locator(".cal-head-today")
+        if today.count():
+            box = today.bounding_box()
+            assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390, box
+    shot(page, f"calendar-week-{size}")
+    if size != "desk" or (clinic["day"] + timedelta(days=1)).weekday() == 0:
+        return  # a phone has no mouse; the day after may be next week's Monday
+    page.evaluate("window.__sameDocument = true")
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.get_by_test_id(f"entry-{appointment.slot_id}").drag_to(page.get_by_test_id(f"entry-{next_day.id}"))
+    expect(page.get_by_test_id("calendar-panel")).to_contain_text(f"to {describe(next_day.starts_at)}")
+    expect(page.get_by_test_id(f"entry-{next_day.id}")).to_have_attribute("data-status", "confirmed")
+    expect(page.get_by_test_id("calendar-grid")).to_have_class(re.compile("cal-cols-7"))
+    assert still_same_document(page)

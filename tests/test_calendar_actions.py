@@ -206,4 +206,4 @@ def test_the_day_sheet_has_names_times_reasons_and_phones(client, auth, people, 
         assert f'data-testid="sheet-{drwho.id}"' in sheet
     day = body(client.get(f"/calendar/?day={DAY.isoformat()}"))
     assert f'href="/calendar/print?day={DAY.isoformat()}&amp;practitioner={drwho.id}"' in day
-    assert f'href="/schedule/?practitioner={drwho.id}&amp;week={DAY.isoformat()}"' in day  # their week
+    assert f'href="/calendar/week?practitioner={drwho.id}&amp;day={DAY.isoformat()}"' in day  # their week

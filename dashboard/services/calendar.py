@@ -8,7 +8,8 @@ their slots here; one whose slot is not this day's gets a place of its own.
 
 The day runs from the clinic's midnight to the next (`local_to_utc`), so a day across a
 clock change is 23 or 25 hours; positions are wall-clock minutes since the grid's first
-hour, in ROW_MINUTES steps (CSS grid rows: static/css/calendar.css).
+hour, in ROW_MINUTES steps (CSS grid rows: static/css/calendar.css). A practitioner's week
+(services/calendar_week.py) is the same grid with a column per day.
 """
 
 from dataclasses import dataclass, field
@@ -97,8 +98,15 @@ class Entry:
 
 @dataclass
 class Column:
+    """A practitioner's day: a column of the clinic's day, or one of the seven of their week."""
+
     practitioner: Practitioner
+    day: date
     entries: list[Entry] = field(default_factory=list)
+
+    @property
+    def is_today(self) -> bool:
+        return self.day == clinic_today()
 
     def count(self, status: str) -> int:
         return sum(1 for e in self.entries if e.status == status)
@@ -112,26 +120,45 @@ class Hour:
 
 @dataclass
 class CalendarDay:
+    """The grid: the clinic's day (a column per practitioner), or a practitioner's week
+    (`days` 7, a column per day, from Monday `day`)."""
+
     day: date
-    starts_at: datetime  # UTC bounds of the clinic's day
+    starts_at: datetime  # UTC bounds of the clinic's day (or week)
     ends_at: datetime
     first_hour: int
     last_hour: int
     columns: list[Column]
     hours: list[Hour]
     now_row: int | None  # the row of the current time (today only, inside the grid)
+    now_column: int | None = None  # in a week: the grid column of today
+    days: int = 1
+
+    @property
+    def is_week(self) -> bool:
+        return self.days > 1
+
+    @property
+    def practitioner(self) -> Practitioner | None:
+        """The week's practitioner (a day has many)."""
+        return self.columns[0].practitioner if self.is_week and self.columns else None
 
     @property
     def is_today(self) -> bool:
-        return self.day == clinic_today()
+        """The day shown is today, or the week shown holds it."""
+        return self.day <= clinic_today() < self.day + timedelta(days=self.days)
 
     @property
     def previous(self) -> date:
-        return self.day - timedelta(days=1)
+        return self.day - timedelta(days=self.days)
 
     @property
     def next(self) -> date:
-        return self.day + timedelta(days=1)
+        return self.day + timedelta(days=self.days)
+
+    @property
+    def last_day(self) -> date:
+        return self.day + timedelta(days=self.days - 1)
 
     @property
     def hours_long(self) -> float:
@@ -162,10 +189,20 @@ def day_view(user: User, day: date, practitioner_id: int | None = None) -> Calen
     if practitioner_id is not None:
         people = [p for p in people if p.id == practitioner_id] or people
     start, end = day_bounds(day)
-    ids = [p.id for p in people]
+    slots, booked = read_grid([p.id for p in people], start, end)
+    columns = {p.id: Column(p, day) for p in people}
+    for slot in slots:
+        columns[slot[1]].entries.append(Entry(slot[2], slot[3], slot[0], slot[4], None))
+    place_bookings(list(columns.values()), booked, lambda a: columns[a.practitioner_id])
+    return lay_out(CalendarDay(day, start, end, FIRST_HOUR, LAST_HOUR, list(columns.values()), [], None))
+
+
+def read_grid(practitioner_ids: list[int], start: datetime, end: datetime) -> tuple[list, list[Booking]]:
+    """Two statements: the slots starting in [start, end) of these practitioners, as
+    (id, practitioner_id, starts_at, ends_at, status) rows, and the appointments shown."""
     slots = db.session.execute(
         select(Slot.id, Slot.practitioner_id, Slot.starts_at, Slot.ends_at, Slot.status)
-        .where(Slot.practitioner_id.in_(ids), Slot.starts_at >= start, Slot.starts_at < end)
+        .where(Slot.practitioner_id.in_(practitioner_ids), Slot.starts_at >= start, Slot.starts_at < end)
         .order_by(Slot.starts_at)
     ).all()
     booked = [
@@ -186,48 +223,56 @@ def day_view(user: User, day: date, practitioner_id: int | None = None) -> Calen
             )
             .join(Patient, Patient.id == Appointment.patient_id)
             .where(
-                Appointment.practitioner_id.in_(ids),
+                Appointment.practitioner_id.in_(practitioner_ids),
                 Appointment.starts_at >= start,
                 Appointment.starts_at < end,
                 Appointment.status.in_(SHOWN),
             )
         )
     ]
-    return _place(day, start, end, people, slots, booked)
+    return list(slots), booked
 
 
-def _place(day: date, start: datetime, end: datetime, people, slots, appointments: list[Booking]) -> CalendarDay:
-    by_slot = {a.slot_id: a for a in appointments if a.slot_id is not None}
-    columns = {p.id: Column(p) for p in people}
-    slot_ids = set()
-    for slot_id, practitioner_id, starts_at, ends_at, status in slots:
-        slot_ids.add(slot_id)
-        columns[practitioner_id].entries.append(Entry(starts_at, ends_at, slot_id, status, by_slot.get(slot_id)))
-    for a in appointments:  # booked into a slot of another day (a slot always exists: ad hoc ones too)
-        if a.slot_id not in slot_ids:
-            columns[a.practitioner_id].entries.append(Entry(a.starts_at, a.ends_at, None, None, a))
+def place_bookings(columns: list[Column], appointments: list[Booking], column_of) -> None:
+    """Put each appointment in its slot's entry; one whose slot is not in the grid (booked
+    into a slot of another day) gets an entry of its own in `column_of(appointment)`."""
+    by_slot = {e.slot_id: e for column in columns for e in column.entries}
+    for a in appointments:
+        entry = by_slot.get(a.slot_id)
+        if entry is not None:
+            entry.appointment = a
+        else:
+            column_of(a).entries.append(Entry(a.starts_at, a.ends_at, None, None, a))
+
+
+def lay_out(grid: CalendarDay) -> CalendarDay:
+    """Give every entry its rows, widen the hours to hold them all, and place the current time."""
     zone, now = clinic_zone(), utcnow()
     placed = []
-    first, last = FIRST_HOUR, LAST_HOUR
-    for column in columns.values():
+    first, last = grid.first_hour, grid.last_hour
+    for column in grid.columns:
         column.entries.sort(key=lambda e: e.starts_at)
         for e in column.entries:
             local_start, local_end = e.starts_at.astimezone(zone), e.ends_at.astimezone(zone)
-            placed.append((e, local_start, local_end))
+            placed.append((column.day, e, local_start, local_end))
             first = min(first, local_start.hour)
-            last = max(last, 24 if local_end.date() > day else local_end.hour + (1 if local_end.minute else 0))
-    for e, local_start, local_end in placed:
+            last = max(last, 24 if local_end.date() > column.day else local_end.hour + (1 if local_end.minute else 0))
+    for day, e, local_start, local_end in placed:
         e.row = _row(local_start, first, day)
         e.span = max(1, _row(local_end, first, day) - e.row)
         e.past = e.starts_at <= now
         e.when = f"{clinic_hour(local_start.time())}–{clinic_hour(local_end.time())}"
-    now_row = None
-    if day == clinic_today():
-        local_now = now.astimezone(zone)
-        if first <= local_now.hour < last:
-            now_row = _row(local_now, first, day)
-    hours = [Hour(clinic_hour(time(h)), HEADER_ROWS + 1 + (h - first) * 60 // ROW_MINUTES) for h in range(first, last)]
-    return CalendarDay(day, start, end, first, last, list(columns.values()), hours, now_row)
+    today, local_now = clinic_today(), now.astimezone(zone)
+    for index, column in enumerate(grid.columns):
+        if column.day == today and first <= local_now.hour < last:
+            grid.now_row = _row(local_now, first, today)
+            grid.now_column = index + 2 if grid.is_week else None
+            break
+    grid.first_hour, grid.last_hour = first, last
+    grid.hours = [
+        Hour(clinic_hour(time(h)), HEADER_ROWS + 1 + (h - first) * 60 // ROW_MINUTES) for h in range(first, last)
+    ]
+    return grid
 
 
 def _row(local: datetime, first_hour: int, day: date) -> int:

@@ -49,6 +49,15 @@
     if (window.innerWidth < 992) panel.scrollIntoView({ block: "start" });
   });
 
+  // A phone shows one column at a time: a week opens at today's, not Monday's.
+  const showToday = () => {
+    const today = document.querySelector(".cal-head-today");
+    const box = today && today.closest(".cal-scroll");
+    const hours = box && box.querySelector(".cal-corner");
+    if (box && box.scrollWidth > box.clientWidth) box.scrollLeft = today.offsetLeft - (hours ? hours.offsetWidth : 0);
+  };
+  showToday();
+
   panel.addEventListener("click", (event) => {
     if (event.target.closest("[data-calendar-close]")) close();
   });
