@@ -102,3 +102,24 @@ def test_practitioners_may_not_see_patient_pages(client, auth, people):
     auth.login("drwho")
     for path in ["/patients/", "/patients/new", f"/patients/{patient.id}", f"/patients/{patient.id}/edit"]:
         assert client.get(path).status_code == 403, path
+
+
+def test_a_patient_added_from_a_booking_goes_back_to_it_chosen(client, auth, people):
+    """A new patient at the desk while booking an open slot (the calendar's panel too): the
+    booking form links to the patient form with the slot, and saving returns to the booking
+    with them chosen."""
+    slot = make_slot(practitioner_of(people["practitioner"]))
+    auth.login("sam")
+    booking = client.get(f"/appointments/new?slot={slot.id}").get_data(as_text=True)
+    assert f'href="/patients/new?slot={slot.id}"' in booking
+    response = auth.post(
+        f"/patients/new?slot={slot.id}",
+        {"first_name": "Āwhina", "last_name": "Te Rangi-O'Neill", "email": "awhina@example.org"},
+        form_page=f"/patients/new?slot={slot.id}",
+    )
+    patient = db.session.scalar(select(Patient))
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/appointments/new?slot={slot.id}&patient={patient.id}"
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Āwhina Te Rangi-O&#39;Neill added." in page
+    assert f'id="patient-{patient.id}" value="{patient.id}" checked' in page

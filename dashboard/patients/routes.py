@@ -1,7 +1,7 @@
-from flask import Blueprint, flash, jsonify, redirect, render_template, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from dashboard.pages import found_or_404, page_number, search_term
+from dashboard.pages import found_or_404, int_or_none, page_number, search_term
 from dashboard.patients.forms import PatientForm
 from dashboard.security import DESK, EVERYONE, roles_required
 from dashboard.services import ServiceError, appointments, patient_page
@@ -48,9 +48,18 @@ def new():
             flash(str(exc), "danger")
         else:
             flash(f"{patient.name} added.", "success")
-            return redirect(url_for("patients.detail", patient_id=patient.id))
+            return redirect(_after_adding(patient.id))
     status = 400 if form.is_submitted() else 200
     return render_template("patients/form.html", form=form, patient=None), status
+
+
+def _after_adding(patient_id: int) -> str:
+    """The new patient's page, or back to the booking they were added from (`?slot=`),
+    with them chosen."""
+    slot_id = int_or_none(request.args.get("slot"))
+    if slot_id is not None:
+        return url_for("appointments.new", slot=slot_id, patient=patient_id)
+    return url_for("patients.detail", patient_id=patient_id)
 
 
 @bp.route("/<int:patient_id>")
