@@ -4,6 +4,7 @@ the bell, and holding a request to watch a button."""
 import contextlib
 import json
 import os
+import re
 import threading
 from pathlib import Path
 
@@ -51,6 +52,18 @@ def log_in(page, username: str, password: str | None = None) -> None:
     page.get_by_label("Username", exact=True).fill(username)
     page.get_by_label("Password", exact=True).fill(password or PASSWORD)
     page.get_by_role("button", name="Log in").click()
+
+
+def choose_patient(page, search: str, name: str) -> None:
+    """On a page with the patient chooser (booking, new invoice): search without the list that
+    opens as one types, and tick the one patient whose name starts `name`."""
+    from playwright.sync_api import expect
+
+    page.get_by_label("Find a patient").fill(search)
+    page.get_by_role("button", name="Search", exact=True).click()
+    patient = page.get_by_role("radio", name=re.compile(rf"^{re.escape(name)}\b"))
+    expect(patient).to_have_count(1)
+    patient.check()
 
 
 def bell_items(page):

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from dashboard.extensions import db
 from dashboard.models import EmailMessage, Invoice, InvoiceStatus, Payment
-from tests.browser_helpers import WORKING, held_posts, log_in, press_watching
+from tests.browser_helpers import WORKING, choose_patient, held_posts, log_in, press_watching
 from tests.factories import make_patient
 from tests.helpers import wait_for
 
@@ -26,16 +26,7 @@ INVOICE = re.compile(r"/billing/(\d+)$")
 NEW_INVOICE = "/billing/new"
 
 
-# ------------------------------------------------------------------ helpers (as in test_browser_schedule.py)
-
-
-def choose_patient(page, search: str, name: str) -> None:
-    """On the new-invoice page: search for the patient and tick them."""
-    page.get_by_label("Find a patient").fill(search)
-    page.get_by_role("button", name="Search", exact=True).click()
-    patient = page.get_by_role("radio", name=re.compile(rf"^{re.escape(name)}\b"))
-    expect(patient).to_have_count(1)
-    patient.check()
+# ------------------------------------------------------------------ helpers
 
 
 def fill_line(page, n: int, description: str, quantity: str, unit_price: str) -> None:

@@ -16,6 +16,7 @@ from dashboard.models import Appointment, Role, Slot, SlotStatus
 from dashboard.services.users import create_user
 from tests.browser_helpers import (
     WORKING,
+    choose_patient,
     held_posts,
     log_in,
     open_bell,
@@ -35,7 +36,7 @@ APPOINTMENT = re.compile(r"/appointments/(\d+)$")
 BOOKING = "/appointments/new"
 
 
-# ------------------------------------------------------------------ helpers (as in test_browser.py)
+# ------------------------------------------------------------------ helpers
 
 
 def monday_of(day: date) -> date:
@@ -55,15 +56,6 @@ def slots_of(practitioner) -> list[Slot]:
 def appointments_for(slot: Slot) -> list[Appointment]:
     db.session.expire_all()
     return list(db.session.scalars(select(Appointment).where(Appointment.slot_id == slot.id)))
-
-
-def choose_patient(page, search: str, name: str) -> None:
-    """On the booking page: search for the patient and tick them."""
-    page.get_by_label("Find a patient").fill(search)
-    page.get_by_role("button", name="Search", exact=True).click()
-    patient = page.get_by_role("radio", name=re.compile(rf"^{re.escape(name)}\b"))
-    expect(patient).to_have_count(1)
-    patient.check()
 
 
 # ------------------------------------------------------------------ tests
