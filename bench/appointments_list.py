@@ -24,30 +24,19 @@ statements per request bounded (<= 10, and the same count at 10k and at 100k row
 """
 
 import logging
-import re
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from flask import Blueprint  # noqa: E402
-from flask_login import current_user, login_required  # noqa: E402
-from markupsafe import escape  # noqa: E402
-from sqlalchemy import text  # noqa: E402
-
 from bench._common import Report, Scratch, median, ratio_figure, time_limit  # noqa: E402
-from bench.reminder_scan import StatementCounter, load_schedule  # noqa: E402
+from bench._pages import FLOOR_PATH, REQUESTS, get, log_in, make_desk_user, timed, with_floor  # noqa: E402
+from bench.reminder_scan import load_schedule  # noqa: E402
 
 N = 100_000
 N_SMALL = 10_000
-WARM = 5
-REQUESTS = 40
 TARGET_RATIO = 12.0  # page / its floor (/bench/floor), medians, at 100k: see bench/README.md
-FLOOR_PATH = "/bench/floor"
 STATEMENT_BOUND = 10
-PASSWORD = "bench-password-1"
-CSRF_INPUT = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
 
 PAGES = [
     ("upcoming", "/appointments/?view=upcoming", {"view": "upcoming"}, True),
@@ -60,59 +49,6 @@ BASELINES = [
     ("for information: /home", "/home"),
 ]
 
-floor_bp = Blueprint("bench_floor", __name__)
-
-
-@floor_bp.get(FLOOR_PATH)
-@login_required
-def floor_page():
-    """The floor: a logged-in staff request with one SELECT 1 and a one-line answer, and no list."""
-    from dashboard.extensions import db
-
-    db.session.execute(text("SELECT 1"))
-    return f"<p>{escape(current_user.full_name)}</p>"
-
-
-def log_in(client) -> None:
-    page = client.get("/login").get_data(as_text=True)
-    match = CSRF_INPUT.search(page)
-    assert match, "no CSRF token on /login"
-    response = client.post(
-        "/login", data={"username": "desk", "password": PASSWORD, "csrf_token": match.group(1) or match.group(2)}
-    )
-    assert response.status_code == 302, f"login answered {response.status_code}"
-
-
-def timed(call, engine, floor=None) -> tuple[list[float], list[int], StatementCounter, object, list[float]]:
-    """WARM calls, then REQUESTS timed, each right after one timed call of `floor` (when given): (seconds,
-    statements per call, the first timed call's statements, result, the floor's seconds)."""
-    for _ in range(WARM):
-        result = call()
-        if floor is not None:
-            floor()
-    seconds, counts, first, floor_seconds = [], [], None, []
-    for _ in range(REQUESTS):
-        if floor is not None:
-            started = time.perf_counter()
-            floor()
-            floor_seconds.append(time.perf_counter() - started)
-        with StatementCounter(engine) as counter:
-            started = time.perf_counter()
-            result = call()
-            seconds.append(time.perf_counter() - started)
-        counts.append(counter.count)
-        first = first or counter
-    return seconds, counts, first, result, floor_seconds
-
-
-def get(client, path: str):
-    def call():
-        response = client.get(path)
-        response.get_data()
-        return response
-
-    return call
-
 
 def measure(app, n: int) -> dict:
     from sqlalchemy import select
@@ -121,15 +57,12 @@ def measure(app, n: int) -> dict:
     from dashboard.models import User
     from dashboard.models.base import utcnow
     from dashboard.services import appointments
-    from dashboard.services.users import create_user
 
     results = {"n": n, "pages": {}, "baselines": {}, "floors": {}, "plans": {}}
     with app.app_context():
         db.create_all()
         load_schedule(n, utcnow())
-        create_user(
-            username="desk", email="desk@clinic.example.org", full_name="Desk Bench", role="staff", password=PASSWORD
-        )
+        make_desk_user()
         engine = db.engine
     # Requests run outside any app context of ours, so each pushes and tears down its own (and its session).
     client = app.test_client()
@@ -167,11 +100,6 @@ def measure(app, n: int) -> dict:
             results["plans"][label] = [row[-1] for row in plan]
         db.session.rollback()
     return results
-
-
-def with_floor(app):
-    app.register_blueprint(floor_bp)
-    return app
 
 
 def main() -> int:

@@ -22,7 +22,6 @@ bounded (<= 10, and the same count at 10k and at 100k: no N+1).
 import gc
 import os
 import random
-import re
 import sys
 import time
 from datetime import datetime, timedelta
@@ -31,13 +30,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from flask import Blueprint  # noqa: E402
-from flask_login import current_user, login_required  # noqa: E402
-from markupsafe import escape  # noqa: E402
-from sqlalchemy import insert, text  # noqa: E402
+from sqlalchemy import insert  # noqa: E402
 
 from bench._common import Report, Scratch, median, ratio_figure, time_limit  # noqa: E402
-from bench.reminder_scan import StatementCounter  # noqa: E402
+from bench._pages import FLOOR_PATH, REQUESTS, get, log_in, make_desk_user, timed, with_floor  # noqa: E402
 
 N = 100_000
 N_SMALL = 10_000
@@ -45,28 +41,11 @@ PRACTITIONERS = 10
 SLOTS_PER_DAY = 30
 SLOT_MINUTES = 20
 PATIENTS = 20_000
-WARM = 5
-REQUESTS = 40
 TARGET_MS = 50.0
 TARGET_RATIO = 15.0  # page / its floor (/bench/floor), medians, at 100k: see bench/README.md
 STATEMENT_BOUND = 10
-FLOOR_PATH = "/bench/floor"
-PASSWORD = "bench-password-1"
-CSRF_INPUT = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
 NAMES = ["Aroha", "Grace", "Hemi", "Mere", "Tama", "Ngaio", "Wiremu", "Anahera", "Rangi", "Tui"]
 SURNAMES = ["Clarke", "Pōmare", "O'Brien", "Ngātiwai", "Wilson", "Smith", "Te Awa", "Walker", "Reid", "Hohaia"]
-
-floor_bp = Blueprint("bench_floor", __name__)
-
-
-@floor_bp.get(FLOOR_PATH)
-@login_required
-def floor_page():
-    """The floor: a logged-in staff request with one SELECT 1 and a one-line answer."""
-    from dashboard.extensions import db
-
-    db.session.execute(text("SELECT 1"))
-    return f"<p>{escape(current_user.full_name)}</p>"
 
 
 def load(n: int, now: datetime, seed: int = 1) -> int:
@@ -143,59 +122,23 @@ def load(n: int, now: datetime, seed: int = 1) -> int:
     return len(slots)
 
 
-def log_in(client) -> None:
-    page = client.get("/login").get_data(as_text=True)
-    match = CSRF_INPUT.search(page)
-    assert match, "no CSRF token on /login"
-    response = client.post(
-        "/login", data={"username": "desk", "password": PASSWORD, "csrf_token": match.group(1) or match.group(2)}
-    )
-    assert response.status_code == 302, f"login answered {response.status_code}"
-
-
-def get(client, path: str):
-    def call():
-        response = client.get(path)
-        response.get_data()
-        return response
-
-    return call
-
-
 def measure(app, n: int) -> dict:
     from dashboard.clinic_time import clinic_today
     from dashboard.extensions import db
     from dashboard.models.base import utcnow
-    from dashboard.services.users import create_user
 
     with app.app_context():
         db.create_all()
         started = time.perf_counter()
         slots = load(n, utcnow())
         loaded = time.perf_counter() - started
-        create_user(
-            username="desk", email="desk@clinic.example.org", full_name="Desk Bench", role="staff", password=PASSWORD
-        )
+        make_desk_user()
         engine = db.engine
         path = f"/calendar/?day={clinic_today().isoformat()}"
     gc.collect()  # the rows built for the load are garbage now: not the requests' to collect
     client = app.test_client()
     log_in(client)
-    page, floor = get(client, path), get(client, FLOOR_PATH)
-    for _ in range(WARM):
-        page()
-        floor()
-    seconds, floors, counts, first = [], [], [], None
-    for _ in range(REQUESTS):
-        started = time.perf_counter()
-        floor()
-        floors.append(time.perf_counter() - started)
-        with StatementCounter(engine) as counter:
-            started = time.perf_counter()
-            response = page()
-            seconds.append(time.perf_counter() - started)
-        counts.append(counter.count)
-        first = first or counter
+    seconds, counts, first, response, floors = timed(get(client, path), engine, get(client, FLOOR_PATH))
     body = response.get_data(as_text=True)
     plans = []
     with app.app_context():
@@ -225,12 +168,10 @@ def main() -> int:
         "load average at the start: " + ", ".join(f"{x:.2f}" for x in os.getloadavg()) + f" ({os.cpu_count()} cores)"
     )
     with Scratch("calendar-day") as scratch:
-        small = scratch.app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{scratch.dir}/small.db")
-        small.register_blueprint(floor_bp)
-        small_result = measure(small, N_SMALL)
-        big = scratch.app()
-        big.register_blueprint(floor_bp)
-        result = measure(big, N)
+        small_result = measure(
+            with_floor(scratch.app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{scratch.dir}/small.db")), N_SMALL
+        )
+        result = measure(with_floor(scratch.app()), N)
 
     for r in (small_result, result):
         report.line(f"{r['n']:,} appointments, {r['slots']:,} slots: loaded in {r['loaded']:.1f} s")

@@ -36,7 +36,6 @@ import cProfile
 import io
 import os
 import pstats
-import re
 import smtplib
 import sys
 import threading
@@ -58,6 +57,7 @@ from bench._common import (  # noqa: E402
     wait_process,
     wait_until_stable,
 )
+from bench._pages import csrf_token, log_in  # noqa: E402
 from bench.reminder_scan import StatementCounter  # noqa: E402
 
 N = 5000
@@ -68,7 +68,6 @@ PASSWORD = "bench-password-1234"
 TARGET_REQUEST_RATIO = 2.0  # busy / quiet: the fan-out is a job, so interest must not slow the request
 TARGET_FAN_OUT_RATIO = 4.0  # ours / floor
 TARGET_VS_LIMIT = 0.7
-CSRF_INPUT = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
 
 
 # ------------------------------------------------------------------ data
@@ -135,20 +134,12 @@ def time_requests(app, ids: dict, report: Report, days_ahead: int = 2) -> dict:
     from dashboard.clinic_time import clinic_today
 
     client = app.test_client()
-    page = client.get("/login").get_data(as_text=True)
-    match = CSRF_INPUT.search(page)
-    response = client.post(
-        "/login",
-        data={"username": "desk", "password": PASSWORD, "csrf_token": match.group(1) or match.group(2)},
-    )
-    assert response.status_code == 302, f"login answered {response.status_code}"
+    log_in(client, "desk", PASSWORD)
     with app.app_context():
         first_day = clinic_today() + timedelta(days=days_ahead)
     tokens = {}
     for name in ("busy", "quiet"):
-        page = client.get(f"/schedule/?practitioner={ids[name]}").get_data(as_text=True)
-        match = CSRF_INPUT.search(page)
-        tokens[name] = match.group(1) or match.group(2)
+        tokens[name] = csrf_token(client.get(f"/schedule/?practitioner={ids[name]}").get_data(as_text=True))
 
     times: dict[str, list[float]] = {"busy": [], "quiet": []}
     statuses: dict[str, list[int]] = {"busy": [], "quiet": []}

@@ -57,7 +57,8 @@ def browser():
 
 @pytest.fixture
 def new_page(browser, live_server):
-    """Open a page in a fresh browser context (its own cookies: one person per context).
+    """Open a page in a fresh browser context (its own cookies: one person per context);
+    keyword arguments go to the context (`viewport=`, `java_script_enabled=False`).
 
     Contexts close before the live server stops, so no connection outlives it.
     """
@@ -66,8 +67,8 @@ def new_page(browser, live_server):
     expect.set_options(timeout=TIMEOUT_MS)
     contexts = []
 
-    def open_page():
-        context = browser.new_context(base_url=live_server)
+    def open_page(**options):
+        context = browser.new_context(base_url=live_server, **options)
         context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)
         return context.new_page()
@@ -80,3 +81,16 @@ def new_page(browser, live_server):
 @pytest.fixture
 def page(new_page):
     return new_page()
+
+
+@pytest.fixture
+def sized(new_page):
+    """Open a page on a screen of a size named in SIZES (`sized("phone")`) or of width x height
+    (`sized(390, 844)`); keyword arguments go to the context, as for `new_page`."""
+    from tests.browser_helpers import SIZES
+
+    def open_page(size: str | int, height: int | None = None, **options):
+        width, height = SIZES[size] if isinstance(size, str) else (size, height)
+        return new_page(viewport={"width": width, "height": height}, **options)
+
+    return open_page

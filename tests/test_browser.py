@@ -12,7 +12,15 @@ from playwright.sync_api import expect
 
 from dashboard.extensions import db
 from dashboard.models import Notification
-from tests.browser_helpers import bell_items, button_state, log_in, open_bell, wait_for_bell_loaded
+from tests.browser_helpers import (
+    WATCH_BUTTON,
+    WORKING,
+    bell_items,
+    button_state,
+    log_in,
+    open_bell,
+    wait_for_bell_loaded,
+)
 from tests.conftest import PASSWORD
 from tests.helpers import wait_for
 
@@ -102,16 +110,6 @@ class HoldFirstLogin:
         return self.wsgi_app(environ, start_response)
 
 
-# Reports the submit button's state on the console whenever it changes: while a navigation is
-# pending, Playwright's locators and evaluate() wait for it to finish, but console messages arrive.
-WATCH_BUTTON = """() => {
-  const button = document.querySelector("main form button[type=submit]");
-  const report = () => console.log("button-state " + JSON.stringify(
-    {busy: button.getAttribute("aria-busy"), disabled: button.disabled, text: button.textContent.trim()}));
-  new MutationObserver(report).observe(button, {attributes: true, childList: true, subtree: true});
-}"""
-
-
 def centre(page, selector: str) -> tuple[float, float]:
     box = page.locator(selector).bounding_box()
     return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
@@ -125,12 +123,12 @@ def test_login_button_shows_loading_and_submits_once(app, page, people):
         page.get_by_label("Username", exact=True).fill("sam")
         page.get_by_label("Password", exact=True).fill(PASSWORD)
         button, remember = centre(page, "main form button[type=submit]"), centre(page, "#remember")
-        page.evaluate(WATCH_BUTTON)
+        page.evaluate(WATCH_BUTTON, "Log in")
 
         # An impatient double-click: the button shows it is working and turns disabled.
         with page.expect_console_message(lambda message: (button_state(message) or {}).get("disabled")) as seen:
             page.mouse.dblclick(*button)
-        assert button_state(seen.value) == {"busy": "true", "disabled": True, "text": "Working…"}
+        assert button_state(seen.value) == WORKING
         wait_for(gate.arrived.is_set, message="the first POST /login")
 
         # Still waiting: tick "Keep me logged in" (changing the form data, so Chromium cannot drop a

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from dashboard.extensions import db
 from dashboard.models import EmailMessage, Invoice, InvoiceStatus, Payment
-from tests.browser_helpers import HoldPosts, button_state, log_in, press
+from tests.browser_helpers import WORKING, choose_patient, held_posts, log_in, press_watching
 from tests.factories import make_patient
 from tests.helpers import wait_for
 
@@ -26,27 +26,7 @@ INVOICE = re.compile(r"/billing/(\d+)$")
 NEW_INVOICE = "/billing/new"
 
 
-# ------------------------------------------------------------------ helpers (as in test_browser_schedule.py)
-
-
-# Reports a submit button's state on the console whenever it changes: while a navigation is
-# pending, Playwright's locators and evaluate() wait for it to finish, but console messages arrive.
-WATCH_BUTTON = """(label) => {
-  const button = [...document.querySelectorAll("main form[method=post] button[type=submit]")]
-    .find((b) => b.textContent.trim() === label);
-  const report = () => console.log("button-state " + JSON.stringify(
-    {busy: button.getAttribute("aria-busy"), disabled: button.disabled, text: button.textContent.trim()}));
-  new MutationObserver(report).observe(button, {attributes: true, childList: true, subtree: true});
-}"""
-
-
-def choose_patient(page, search: str, name: str) -> None:
-    """On the new-invoice page: search for the patient and tick them."""
-    page.get_by_label("Find a patient").fill(search)
-    page.get_by_role("button", name="Search", exact=True).click()
-    patient = page.get_by_role("radio", name=re.compile(rf"^{re.escape(name)}\b"))
-    expect(patient).to_have_count(1)
-    patient.check()
+# ------------------------------------------------------------------ helpers
 
 
 def fill_line(page, n: int, description: str, quantity: str, unit_price: str) -> None:
@@ -116,20 +96,11 @@ def test_desk_writes_an_invoice_and_records_a_part_payment_then_the_rest(app, pa
     page.get_by_label("Discount", exact=True).fill("5.00")
 
     # The submit button shows it is working and turns disabled while the invoice is on its way.
-    submit = page.get_by_role("button", name="Write and email the invoice", exact=True)
-    gate = HoldPosts(app.wsgi_app, NEW_INVOICE)
-    app.wsgi_app = gate
-    try:
-        page.evaluate(WATCH_BUTTON, "Write and email the invoice")
-        with page.expect_console_message(lambda message: (button_state(message) or {}).get("disabled")) as seen:
-            press(page, submit)
-        assert button_state(seen.value) == {"busy": "true", "disabled": True, "text": "Working…"}
+    with held_posts(app, NEW_INVOICE) as gate:
+        assert press_watching(page, "Write and email the invoice") == WORKING
         wait_for(gate.arrived.is_set, message="the invoice's POST")
         gate.release.set()
         expect(page).to_have_url(INVOICE)
-    finally:
-        gate.release.set()
-        app.wsgi_app = gate.wsgi_app
     assert gate.posts == 1
 
     # 2. The invoice page: the lines, the totals (tax on the subtotal less the discount), Unpaid.

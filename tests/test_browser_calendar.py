@@ -14,15 +14,9 @@ from dashboard.clinic_time import clinic_today, describe
 from dashboard.extensions import db
 from dashboard.models import Appointment, EmailMessage, SlotStatus
 from dashboard.services.users import create_user
-from tests.browser_helpers import log_in
+from tests.browser_helpers import SIZES, fits, log_in, shot
 from tests.conftest import PASSWORD
 from tests.factories import make_patient, practitioner_of
-from tests.test_browser_account import (
-    SIZES,
-    fits,
-    shot,
-    sized,  # noqa: F401  (the fixture)
-)
 from tests.test_calendar_pages import booked, slot_at
 
 pytest_plugins = ["tests.browser_support"]  # live_server, browser, new_page, page

@@ -1,5 +1,5 @@
 """Every GET page of every role in a real browser, at a desk's 1366x900 and a phone's 390x844: none
-may scroll sideways (`document.documentElement.scrollWidth > innerWidth`), and axe-core (vendored
+may scroll sideways (`document.scrollingElement.scrollWidth > innerWidth`), and axe-core (vendored
 from npm under tests/vendor/) may find nothing "serious" or "critical". The patients' pages are
 reached by signed links, as from their emails.
 
@@ -10,7 +10,6 @@ checked without anyone listing it. Every failure is collected and reported at on
 what was wrong. SCREENSHOTS=dir keeps a screenshot of each page.
 """
 
-import os
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -24,17 +23,14 @@ from dashboard.models import EmailMessage, EmailStatus, Notification
 from dashboard.notify.samples import sample_context
 from dashboard.services import appointments, offers, waitlist
 from dashboard.services.inventory import create_item
-from tests.browser_helpers import log_in
+from tests.browser_helpers import SHOTS, SIZES, WIDE, log_in, shot, sideways_overflow
 from tests.factories import make_patient, make_slot, practitioner_of
 from tests.test_access import OWNER, PRACTITIONER, PUBLIC, RULES, SIGNED_LINKS, STAFF, _fill
-from tests.test_browser_account import WIDE
 
 pytest_plugins = ["tests.browser_support"]  # live_server, browser, new_page, page
 pytestmark = pytest.mark.browser
 
 AXE = Path(__file__).parent / "vendor" / "axe-core-4.14.1" / "axe.min.js"
-SIZES = {"desk": (1366, 900), "phone": (390, 844)}
-SHOTS = os.environ.get("SCREENSHOTS")
 PATIENT = "patient"
 USERNAMES = {OWNER: "olive", STAFF: "sam", PRACTITIONER: "drwho"}
 
@@ -199,14 +195,14 @@ class Visit:
             where = f"{self.role} {size} {path}"
             tab.set_viewport_size({"width": width, "height": height})
             tab.evaluate(SETTLED)  # the page's resize handlers have run (they do before the next frame)
-            overflow = tab.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            overflow = sideways_overflow(tab)
             if overflow > 0:
                 self.failures.append(f"{where}: scrolls sideways by {overflow}px: {tab.evaluate(WIDE)[:5]}")
             for violation in tab.evaluate(SERIOUS):
                 self.failures.append(f"{where}: axe {violation}")
             if SHOTS:
                 name = re.sub(r"[^A-Za-z0-9]+", "-", path.split("?")[0]).strip("-")[:60] or "root"
-                tab.screenshot(path=str(Path(SHOTS) / f"every-{self.role}-{size}-{name}.png"), full_page=True)
+                shot(tab, f"every-{self.role}-{size}-{name}")
         self.failures += [f"{self.role} {path}: {refused}" for refused in self.refused]
 
 

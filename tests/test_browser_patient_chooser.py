@@ -1,9 +1,7 @@
 """The patient chooser by keyboard in a real browser, on a desk's screen and a phone: type part of
 a name, arrow down to the second of three Grace Clarkes, Enter, book; Esc closes the list."""
 
-import os
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -13,44 +11,11 @@ from dashboard.extensions import db
 from dashboard.models import Appointment
 from dashboard.services import appointments, offers, waitlist
 from dashboard.services import patients as patient_service
-from tests.browser_helpers import log_in
+from tests.browser_helpers import SIZES, fits, log_in, shot
 from tests.factories import make_slot, practitioner_of
-from tests.helpers import wait_for
 
 pytest_plugins = ["tests.browser_support"]  # live_server, browser, new_page, page
 pytestmark = pytest.mark.browser
-
-SIZES = {"desk": (1366, 900), "phone": (390, 844)}
-SHOTS = os.environ.get("SCREENSHOTS")
-
-
-def fits(page) -> None:
-    def overflow() -> int:
-        return page.evaluate("document.scrollingElement.scrollWidth - window.innerWidth")
-
-    wait_for(lambda: overflow() <= 0, timeout=3, message=f"{page.url} scrolls sideways")
-
-
-def shot(page, name: str) -> None:
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
-
-
-@pytest.fixture
-def sized(browser, live_server):
-    contexts = []
-
-    def open_page(size: str):
-        width, height = SIZES[size]
-        context = browser.new_context(base_url=live_server, viewport={"width": width, "height": height})
-        context.set_default_timeout(10_000)
-        contexts.append(context)
-        return context.new_page()
-
-    yield open_page
-    for context in contexts:
-        context.close()
 
 
 @pytest.fixture
@@ -115,18 +80,14 @@ def test_escape_closes_the_list_and_nothing_is_chosen(sized, people, clarkes, si
     fits(page)
 
 
-def test_without_javascript_the_search_button_and_radios_work(browser, live_server, people, clarkes):
-    context = browser.new_context(base_url=live_server, java_script_enabled=False)
-    try:
-        page = context.new_page()
-        log_in(page, "sam")
-        page.goto("/appointments/new")
-        page.get_by_label("Find a patient").fill("grace clarke")
-        page.get_by_role("button", name="Search").click()
-        expect(page.locator("input[type=radio][name=patient_id]")).to_have_count(3)
-        expect(page.get_by_text(clarkes[2].number)).to_be_visible()
-    finally:
-        context.close()
+def test_without_javascript_the_search_button_and_radios_work(new_page, people, clarkes):
+    page = new_page(java_script_enabled=False)
+    log_in(page, "sam")
+    page.goto("/appointments/new")
+    page.get_by_label("Find a patient").fill("grace clarke")
+    page.get_by_role("button", name="Search").click()
+    expect(page.locator("input[type=radio][name=patient_id]")).to_have_count(3)
+    expect(page.get_by_text(clarkes[2].number)).to_be_visible()
 
 
 @pytest.mark.parametrize("size", SIZES)

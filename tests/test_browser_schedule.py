@@ -14,7 +14,16 @@ from dashboard.clinic_time import clinic_today
 from dashboard.extensions import db
 from dashboard.models import Appointment, Role, Slot, SlotStatus
 from dashboard.services.users import create_user
-from tests.browser_helpers import HoldPosts, button_state, log_in, open_bell, press, wait_for_bell_loaded
+from tests.browser_helpers import (
+    WORKING,
+    choose_patient,
+    held_posts,
+    log_in,
+    open_bell,
+    press,
+    press_watching,
+    wait_for_bell_loaded,
+)
 from tests.conftest import PASSWORD
 from tests.factories import make_patient, make_slot, next_weekday, practitioner_of
 from tests.helpers import wait_for
@@ -27,18 +36,7 @@ APPOINTMENT = re.compile(r"/appointments/(\d+)$")
 BOOKING = "/appointments/new"
 
 
-# ------------------------------------------------------------------ helpers (as in test_browser.py)
-
-
-# Reports the Book button's state on the console whenever it changes: while a navigation is
-# pending, Playwright's locators and evaluate() wait for it to finish, but console messages arrive.
-WATCH_BOOK_BUTTON = """() => {
-  const button = [...document.querySelectorAll("main form[method=post] button[type=submit]")]
-    .find((b) => b.textContent.trim() === "Book");
-  const report = () => console.log("button-state " + JSON.stringify(
-    {busy: button.getAttribute("aria-busy"), disabled: button.disabled, text: button.textContent.trim()}));
-  new MutationObserver(report).observe(button, {attributes: true, childList: true, subtree: true});
-}"""
+# ------------------------------------------------------------------ helpers
 
 
 def monday_of(day: date) -> date:
@@ -58,15 +56,6 @@ def slots_of(practitioner) -> list[Slot]:
 def appointments_for(slot: Slot) -> list[Appointment]:
     db.session.expire_all()
     return list(db.session.scalars(select(Appointment).where(Appointment.slot_id == slot.id)))
-
-
-def choose_patient(page, search: str, name: str) -> None:
-    """On the booking page: search for the patient and tick them."""
-    page.get_by_label("Find a patient").fill(search)
-    page.get_by_role("button", name="Search", exact=True).click()
-    patient = page.get_by_role("radio", name=re.compile(rf"^{re.escape(name)}\b"))
-    expect(patient).to_have_count(1)
-    patient.check()
 
 
 # ------------------------------------------------------------------ tests
@@ -136,19 +125,11 @@ def test_practitioner_adds_slots_staff_book_one_and_the_bell_shows_it(app, new_p
     expect(desk.get_by_label(re.compile(r"^Confirmed"))).to_be_checked()
 
     # The Book button shows it is working and turns disabled while the booking is on its way.
-    gate = HoldPosts(app.wsgi_app, BOOKING)
-    app.wsgi_app = gate
-    try:
-        desk.evaluate(WATCH_BOOK_BUTTON)
-        with desk.expect_console_message(lambda message: (button_state(message) or {}).get("disabled")) as seen:
-            press(desk, desk.get_by_role("button", name="Book", exact=True))
-        assert button_state(seen.value) == {"busy": "true", "disabled": True, "text": "Working…"}
+    with held_posts(app, BOOKING) as gate:
+        assert press_watching(desk, "Book") == WORKING
         wait_for(gate.arrived.is_set, message="the booking's POST")
         gate.release.set()
         expect(desk).to_have_url(APPOINTMENT)
-    finally:
-        gate.release.set()
-        app.wsgi_app = gate.wsgi_app
     assert gate.posts == 1
 
     expect(desk.get_by_role("heading", level=1)).to_contain_text(patient.name)
@@ -210,18 +191,13 @@ def test_two_desks_book_the_same_slot_at_once(app, new_page, people):
         desks.append(desk)
 
     # Both press Book; the server holds both requests until it has them both, then lets them race.
-    gate = HoldPosts(app.wsgi_app, BOOKING, expected=2)
-    app.wsgi_app = gate
-    try:
+    with held_posts(app, BOOKING, expected=2) as gate:
         for desk in desks:
             press(desk, desk.get_by_role("button", name="Book", exact=True))
         wait_for(gate.arrived.is_set, message="both bookings' POSTs")
         gate.release.set()
         for desk in desks:
             expect(desk.get_by_test_id("status").or_(desk.get_by_test_id("alternatives"))).to_be_visible()
-    finally:
-        gate.release.set()
-        app.wsgi_app = gate.wsgi_app
     assert gate.posts == 2
 
     winners = [desk for desk in desks if APPOINTMENT.search(desk.url)]

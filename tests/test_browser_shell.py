@@ -11,9 +11,8 @@ from playwright.sync_api import expect
 from dashboard.extensions import db
 from dashboard.models import Notification
 from dashboard.services import appointments
-from tests.browser_helpers import log_in, open_bell
+from tests.browser_helpers import fits, log_in, open_bell, shot
 from tests.factories import make_patient, make_slot, practitioner_of
-from tests.test_browser_account import fits, shot
 from tests.test_browser_every_page import AXE
 
 SERIOUS_IN = """async (selector) => (await axe.run(selector, {resultTypes: ["violations"]})).violations
@@ -23,21 +22,6 @@ pytest_plugins = ["tests.browser_support"]  # live_server, browser, new_page, pa
 pytestmark = pytest.mark.browser
 
 LOGIN = re.compile(r"/login$")
-
-
-@pytest.fixture
-def sized(browser, live_server):
-    contexts = []
-
-    def open_page(width: int, height: int):
-        context = browser.new_context(base_url=live_server, viewport={"width": width, "height": height})
-        context.set_default_timeout(10_000)
-        contexts.append(context)
-        return context.new_page()
-
-    yield open_page
-    for context in contexts:
-        context.close()
 
 
 def test_the_owners_header_is_one_line_at_1366(sized, people):
@@ -104,36 +88,27 @@ def test_the_bells_menu_fits_a_phone(sized, people, width):
     shot(page, f"menu-phone-{width}")
 
 
-def test_the_menus_work_without_javascript(browser, live_server, people):
-    phone = {"width": 390, "height": 844}
-    context = browser.new_context(base_url=live_server, java_script_enabled=False, viewport=phone)
-    try:
-        page = context.new_page()
-        log_in(page, "olive")
-        expect(page.get_by_role("link", name="Users", exact=True)).to_be_visible()
-        page.get_by_role("button", name="Log out").click()
-        expect(page).to_have_url(LOGIN)
-    finally:
-        context.close()
+def test_the_menus_work_without_javascript(sized, people):
+    page = sized("phone", java_script_enabled=False)
+    log_in(page, "olive")
+    expect(page.get_by_role("link", name="Users", exact=True)).to_be_visible()
+    page.get_by_role("button", name="Log out").click()
+    expect(page).to_have_url(LOGIN)
 
 
 @pytest.mark.parametrize("javascript", [True, False])
-def test_cancelling_an_appointment_asks_first(browser, live_server, people, javascript):
+def test_cancelling_an_appointment_asks_first(new_page, people, javascript):
     practitioner = practitioner_of(people["practitioner"])
     patient = make_patient("Grace", "Clarke")
     slot = make_slot(practitioner, starts_in=timedelta(days=3))
     booked = appointments.book(patient_id=patient.id, slot_id=slot.id, by_user=people["staff"]).appointment
-    context = browser.new_context(base_url=live_server, java_script_enabled=javascript)
-    try:
-        page = context.new_page()
-        log_in(page, "sam")
-        page.goto(f"/appointments/{booked.id}")
-        page.get_by_label("Reason for cancelling").fill("Dr Who is unwell")
-        confirm = page.get_by_role("button", name="Yes, cancel and email Grace")
-        expect(confirm).to_be_hidden()
-        page.get_by_text("Cancel appointment…").click()
-        expect(page.get_by_test_id("cancel-warning")).to_have_text(re.compile(r"^This emails Grace Clarke now"))
-        confirm.click()
-        expect(page.get_by_text("Cancelled Grace Clarke's appointment")).to_be_visible()
-    finally:
-        context.close()
+    page = new_page(java_script_enabled=javascript)
+    log_in(page, "sam")
+    page.goto(f"/appointments/{booked.id}")
+    page.get_by_label("Reason for cancelling").fill("Dr Who is unwell")
+    confirm = page.get_by_role("button", name="Yes, cancel and email Grace")
+    expect(confirm).to_be_hidden()
+    page.get_by_text("Cancel appointment…").click()
+    expect(page.get_by_test_id("cancel-warning")).to_have_text(re.compile(r"^This emails Grace Clarke now"))
+    confirm.click()
+    expect(page.get_by_text("Cancelled Grace Clarke's appointment")).to_be_visible()

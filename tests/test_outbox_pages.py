@@ -4,7 +4,9 @@ import email
 import email.policy
 
 import icalendar
+import pytest
 from sqlalchemy import select
+from werkzeug.http import parse_options_header
 
 from dashboard import notify
 from dashboard.extensions import db
@@ -137,3 +139,20 @@ def test_the_outbox_names_kinds_and_attachments_download(client, auth, people):
     assert response.headers["Content-Disposition"].startswith("attachment;")
     assert "filename*=UTF-8''P%C5%8Dmare%20invoice.pdf" in response.headers["Content-Disposition"]
     assert client.get(f"/admin/outbox/{message_id + 1}/attachments/{attachment.id}").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "filename", ["Invoice P-000123 Pōmare 🌿 O'Brien.pdf", 'Kawakawa "balm" list.pdf', "Ngātiwai; a=b.pdf"]
+)
+def test_an_attachment_downloads_under_its_own_name(client, auth, people, filename):
+    message_id = write("invoice")
+    found = EmailAttachment(message_id=message_id, filename=filename, content_type="application/pdf", data=b"%PDF-1")
+    db.session.add(found)
+    db.session.commit()
+    auth.login("olive")
+    response = client.get(f"/admin/outbox/{message_id}/attachments/{found.id}")
+    disposition = response.headers["Content-Disposition"]
+    assert disposition.isascii()  # RFC 5987 filename* for the name, an ASCII filename= for old browsers
+    assert parse_options_header(disposition) == ("attachment", {"filename": filename})
+    if not filename.isascii():
+        assert "filename*=UTF-8''" in disposition and 'filename="' in disposition

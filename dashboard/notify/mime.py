@@ -12,7 +12,9 @@ import functools
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
+from email.header import Header
 from email.utils import format_datetime, make_msgid, parseaddr
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -200,13 +202,52 @@ def _base64_part(attachment) -> list[str]:
     # "text/calendar; method=REQUEST; charset=utf-8". Our name= replaces any given.
     kind, *parameters = (p.strip() for p in reject_line_breaks(attachment.content_type, "attachment type").split(";"))
     content_type = "; ".join([kind, *(p for p in parameters if p and not p.lower().startswith("name="))])
-    filename = reject_line_breaks(attachment.filename, "attachment name").replace("\\", "").replace('"', "")
+    name, filename = _file_name_parameters(reject_line_breaks(attachment.filename, "attachment name"))
     data = attachment.data
     lines = [binascii.b2a_base64(data[i : i + 57], newline=False).decode("ascii") for i in range(0, len(data), 57)]
     return [
-        f'Content-Type: {content_type}; name="{filename}"',
+        f"Content-Type: {content_type};\r\n {name}",
         "Content-Transfer-Encoding: base64",
-        f'Content-Disposition: attachment; filename="{filename}"',
+        f"Content-Disposition: attachment;\r\n {filename}",
         "",
         *lines,
     ]
+
+
+# What RFC 2231 lets a parameter value carry unencoded: ASCII letters and digits
+# and these (attribute-char: no space, no "*'%", no tspecials).
+ATTRIBUTE_CHARS = "!#$&+-.^_`|~"
+
+
+@functools.lru_cache(maxsize=256)
+def _file_name_parameters(filename: str) -> tuple[str, str]:
+    """The attachment's name for Content-Type (name=) and Content-Disposition
+    (filename=), each ready to follow a fold. A plain ASCII name goes quoted as
+    it is. Any other (a macron, an emoji, a quote, what looks like an
+    encoded-word, a long name) goes the way mail clients write it: filename*
+    in RFC 2231 (percent-encoded UTF-8, in continuations if long), which
+    clients read first, and name= as RFC 2047 encoded-words, the ASCII
+    fallback for a client that knows no RFC 2231.
+    Both are ASCII on the wire and decode to exactly the name given."""
+    plain = filename.isascii() and filename.isprintable() and "=?" not in filename and not set(filename) & set('"\\')
+    if plain and len(filename) < 60:
+        return f'name="{filename}"', f'filename="{filename}"'
+    words = Header(filename, "utf-8", maxlinelen=headers.LINE - 1, header_name=' name="').encode(linesep="\r\n")
+    return f'name="{words}"', _rfc2231("filename", filename)
+
+
+def _rfc2231(attribute: str, value: str) -> str:
+    """attribute*=utf-8''... (RFC 2231), split into numbered continuations
+    (attribute*0*=, attribute*1*=, ...) so that no line is longer than FOLD."""
+    encoded = "utf-8''" + quote(value, safe=ATTRIBUTE_CHARS)
+    if len(f" {attribute}*={encoded}") <= headers.FOLD:
+        return f"{attribute}*={encoded}"
+    room = headers.FOLD - len(f" {attribute}*99*=;")
+    pieces: list[str] = []
+    while encoded:
+        cut = min(room, len(encoded))
+        if "%" in encoded[max(cut - 2, 0) : cut]:  # never split a %XX
+            cut = encoded.rindex("%", 0, cut)
+        pieces.append(encoded[:cut])
+        encoded = encoded[cut:]
+    return ";\r\n ".join(f"{attribute}*{n}*={piece}" for n, piece in enumerate(pieces))
