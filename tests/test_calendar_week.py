@@ -14,7 +14,7 @@ from tests.test_calendar_pages import DAY, FALL_BACK, booked, entry, row_of, slo
 drwho, wilson = day_view.drwho, day_view.wilson  # the same two practitioners' fixtures
 
 PAGE = "/calendar/week"
-MONDAY = DAY - timedelta(days=DAY.weekday())  # Monday 30 November 2026
+MONDAY = DAY - timedelta(days=DAY.weekday())  # Monday 30 November 2037
 
 
 def test_the_week_has_a_column_a_day_with_each_slot_on_its_day_and_time(client, auth, people, drwho, wilson):
@@ -34,7 +34,7 @@ def test_the_week_has_a_column_a_day_with_each_slot_on_its_day_and_time(client, 
     assert f"cal-confirmed cal-c6 cal-r{row_of(11, 0)} cal-s9" in entry(page, friday.slot_id)
     assert "Aroha Pōmare" in page and "Knee" in page
     assert f"cal-blocked cal-c8 cal-r{row_of(15, 0)}" in entry(page, sunday.id)
-    assert drwho.name in page and "Mon 30 Nov – Sun 6 Dec 2026" in page
+    assert drwho.name in page and "Mon 30 Nov – Sun 6 Dec 2037" in page
     # a week's columns open the clinic's day; the arrows go by weeks and keep the practitioner
     assert f'href="/calendar/?day={DAY.isoformat()}"' in page
     assert f'href="/calendar/week?day={(MONDAY - timedelta(days=7)).isoformat()}&amp;practitioner={drwho.id}"' in page
