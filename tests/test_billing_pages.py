@@ -219,6 +219,8 @@ def test_an_invoice_for_an_appointment(client, auth, desk, people):
     appointment = appointments.book(
         patient_id=patient.id, slot_id=make_slot(practitioner).id, by_user=people["staff"]
     ).appointment
+    detail = client.get(f"/appointments/{appointment.id}").get_data(as_text=True)  # the calendar's panel too
+    assert f'href="/billing/new?appointment={appointment.id}" data-testid="invoice-appointment"' in detail
     page = client.get(f"/billing/new?appointment={appointment.id}").get_data(as_text=True)
     assert re.search(rf'id="patient-{patient.id}" value="{patient.id}" checked', page)
     assert re.search(rf'name="appointment_id"[^>]*value="{appointment.id}"', page)
