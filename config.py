@@ -140,6 +140,9 @@ class Config:
     # weekly by default: Sunday 21:00 UTC is Monday morning in New Zealand).
     PAYMENT_REMINDER_DAYS = _env_int("PAYMENT_REMINDER_DAYS", 7)
     PAYMENT_REMINDER_CRON = _env("PAYMENT_REMINDER_CRON", "0 21 * * 0")
+    # Quiet hours, clinic time, e.g. "20:00-08:00": optional emails (reminders, offers, payment
+    # reminders) wait in the outbox until they end. Empty: no quiet hours.
+    QUIET_HOURS = _env("QUIET_HOURS")
 
     # A front desk keeps one page open all shift: the CSRF token lives as
     # long as the session instead of Flask-WTF's default hour.
