@@ -11,6 +11,7 @@ import time_machine
 from sqlalchemy import func, select
 
 from dashboard import patient_links
+from dashboard.clinic_time import clinic_time, clinic_zone
 from dashboard.extensions import db
 from dashboard.models import AppointmentStatus, EmailMessage
 from dashboard.models.base import utcnow
@@ -149,6 +150,33 @@ def test_a_cancelled_appointment_is_refused_with_the_friendly_page(client, peopl
     with pytest.raises(ServiceError):
         appointments.patient_confirms(appointment.id)
     assert fresh(appointment).patient_confirmed_at is None
+
+
+# ------------------------------------------------------------------ the desk sees it
+
+
+def test_the_calendar_the_appointment_and_the_day_sheet_show_it(client, auth, people):
+    coming = book(people, "Tūī", "Ngātiwai")
+    desk_only = book(people, "Hēmi", "Pōmare", starts_in=timedelta(days=2, hours=1))
+    appointments.patient_confirms(coming.id)
+    day = coming.starts_at.astimezone(clinic_zone()).date().isoformat()
+    auth.login("sam")
+
+    page = text(client.get(f"/calendar/?day={day}"))
+    [coming_tag] = re.findall(rf'<a class="[^"]*"[^>]*data-testid="entry-{coming.slot_id}"', page)
+    [desk_tag] = re.findall(rf'<a class="[^"]*"[^>]*data-testid="entry-{desk_only.slot_id}"', page)
+    assert "cal-confirmed" in coming_tag and "cal-patient-confirmed" in coming_tag
+    assert "cal-patient-confirmed" not in desk_tag
+    grid = page.split('data-testid="calendar-grid"')[1]
+    assert grid.count("Confirmed by patient") == 1  # Tūī's entry only; Hēmi's reads "Confirmed"
+    assert "cal-patient-confirmed d-inline-block" in page  # the legend
+
+    detail = text(client.get(f"/appointments/{fresh(coming).id}"))
+    assert f"The patient confirmed on {clinic_time(coming.patient_confirmed_at)}" in detail
+    assert "The patient confirmed" not in text(client.get(f"/appointments/{desk_only.id}"))
+
+    sheet = text(client.get(f"/calendar/print?day={day}"))
+    assert sheet.count('data-testid="patient-confirmed"') == 1 and "Confirmed by patient" in sheet
 
 
 # ------------------------------------------------------------------ the reminder asks

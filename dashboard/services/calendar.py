@@ -45,14 +45,20 @@ class Booking:
     first_name: str
     last_name: str
     phone: str | None
+    patient_confirmed_at: datetime | None  # the patient said they're coming (from their link)
 
     @property
     def patient_name(self) -> str:
         return f"{self.first_name} {self.last_name}"  # as Patient.name
 
     @property
+    def patient_confirmed(self) -> bool:
+        """Confirmed, and the patient themself said they're coming (not only the desk)."""
+        return self.status == AppointmentStatus.CONFIRMED and self.patient_confirmed_at is not None
+
+    @property
     def label(self) -> str:
-        return AppointmentStatus(self.status).label
+        return "Confirmed by patient" if self.patient_confirmed else AppointmentStatus(self.status).label
 
     @property
     def is_active(self) -> bool:
@@ -84,6 +90,10 @@ class Entry:
     @property
     def label(self) -> str:
         return self.appointment.label if self.appointment is not None else self.status.capitalize()
+
+    @property
+    def patient_confirmed(self) -> bool:
+        return self.appointment is not None and self.appointment.patient_confirmed
 
     @property
     def described(self) -> str:
@@ -169,7 +179,7 @@ def day_view(user: User, day: date, practitioner_id: int | None = None) -> Calen
         .order_by(Slot.starts_at)
     ).all()
     booked = [
-        Booking(*row)
+        Booking(*tuple(row))  # twelve columns, more than select()'s typed overloads take
         for row in db.session.execute(
             select(
                 Appointment.id,
@@ -183,6 +193,7 @@ def day_view(user: User, day: date, practitioner_id: int | None = None) -> Calen
                 Patient.first_name,
                 Patient.last_name,
                 Patient.phone,
+                Appointment.patient_confirmed_at,
             )
             .join(Patient, Patient.id == Appointment.patient_id)
             .where(
