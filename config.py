@@ -109,6 +109,11 @@ class Config:
     CLINIC_TIMEZONE = _env("CLINIC_TIMEZONE", "Pacific/Auckland")
     CLINIC_BRAND_COLOUR = _env("CLINIC_BRAND_COLOUR", "#0b6e69")
     CLINIC_CURRENCY_SYMBOL = _env("CLINIC_CURRENCY_SYMBOL", "$")
+    # The logo's id (clinic_logos), set by uploading one on /admin/settings; empty: none.
+    CLINIC_LOGO = ""
+    # Settings the owner may not change on /admin/settings (comma-separated keys, e.g.
+    # "CLINIC_TIMEZONE,MAIL_DEFAULT_SENDER"): the page shows them as "set by the server".
+    SETTINGS_LOCKED = _env("SETTINGS_LOCKED")
 
     # Appointments. Reminders go REMINDER_HOURS ahead (comma-separated for
     # several, e.g. "24,2"); the cron scans on REMINDER_CRON (UTC crontab).
