@@ -45,7 +45,14 @@ def clinic_context() -> SimpleNamespace:
         phone=setting("CLINIC_PHONE"),
         colour=setting("CLINIC_BRAND_COLOUR"),
         timezone=setting("CLINIC_TIMEZONE"),
+        logo=logo_url(),
     )
+
+
+def logo_url() -> str:
+    """The clinic's logo at its public address (emails are read far from the site), or ""."""
+    logo = str(setting("CLINIC_LOGO") or "")
+    return f"{current_app.config['BASE_URL'].rstrip('/')}/logo/{logo}" if logo.isdigit() else ""
 
 
 def _render(kind: str, context: dict, recording: batch.Recording | None = None) -> tuple[str, str, str]:
