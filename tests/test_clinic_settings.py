@@ -220,3 +220,16 @@ def test_a_bad_logo_is_refused(owner, data, message):
     page = upload(owner, data, "logo.svg").get_data(as_text=True)
     assert message in page
     assert clinic_logo.current_url() is None
+
+
+def test_the_cron_process_follows_a_new_crontab_without_a_restart(app, owner):
+    from dashboard import queues
+    from dashboard.jobs.cron import build_scheduler
+
+    scheduler = build_scheduler(queues.connection(), app)
+    [reminders] = [job for job in scheduler.get_jobs() if job.func_name.endswith("send_reminders")]
+    assert reminders.cron == "5 * * * *"
+    assert save(owner, reminder_cron="*/10  * * * *").status_code == 302
+    scheduler.follow_settings()  # what it does before each round, at least once a minute
+    assert reminders.cron == "*/10 * * * *"
+    assert reminders.next_enqueue_time.minute % 10 == 0
