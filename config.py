@@ -152,7 +152,9 @@ class Config:
     # A front desk keeps one page open all shift: the CSRF token lives as
     # long as the session instead of Flask-WTF's default hour.
     WTF_CSRF_TIME_LIMIT = None
-    PERMANENT_SESSION_LIFETIME = _env_int("SESSION_HOURS", 12) * 3600
+    # How long a login lasts; the owner may change it on /admin/settings (dashboard.sessions reads it).
+    SESSION_HOURS = _env_int("SESSION_HOURS", 12)
+    PERMANENT_SESSION_LIFETIME = SESSION_HOURS * 3600
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True

@@ -197,6 +197,7 @@ GROUPS: list[tuple[str, list[Field]]] = [
         "Quiet hours",
         [Field("QUIET_HOURS", "Quiet hours (clinic time)", quiet_hours, "e.g. 20:00-08:00; empty: none.")],
     ),
+    ("Sign-in", [Field("SESSION_HOURS", "A login lasts (hours)", positive, widget="number")]),
 ]
 
 FIELDS = {field.key: field for _group, fields in GROUPS for field in fields}

@@ -4,14 +4,20 @@ tests/test_clinic_settings_processes.py, the browser's in tests/test_browser_set
 
 import struct
 import zlib
+from datetime import timedelta
+from io import BytesIO
 
 import pytest
+import time_machine
+from flask import g
 from sqlalchemy import func, select
 
-from dashboard import settings
+from dashboard import queues, settings
 from dashboard.clinic_time import clinic_zone
 from dashboard.extensions import db
+from dashboard.jobs.cron import build_scheduler
 from dashboard.models import ClinicSetting, SettingChange
+from dashboard.models.base import utcnow
 from dashboard.notify.render import render_email
 from dashboard.notify.samples import sample_context
 from dashboard.services import clinic_logo
@@ -39,8 +45,6 @@ def save(auth, **values):
 
 
 def upload(auth, data: bytes, name: str = "logo.png"):
-    from io import BytesIO
-
     return auth.post(
         "/admin/settings/logo", data={"logo": (BytesIO(data), name)}, form_page="/admin/settings",
         content_type="multipart/form-data", follow_redirects=True,
@@ -150,7 +154,6 @@ def test_another_process_change_is_seen_after_the_ttl_without_a_version_bump(app
     assert setting("CLINIC_NAME") == "Harbourside Clinic"  # cached now
     db.session.add(ClinicSetting(key="CLINIC_NAME", value="Te Whare Hauora"))  # as a process whose bump was lost
     db.session.commit()
-    from flask import g
 
     g.pop("clinic_settings", None)  # the next request or job
     assert setting("CLINIC_NAME") == "Harbourside Clinic"
@@ -163,10 +166,8 @@ def test_a_version_bump_is_seen_at_once(app):
     assert setting("CLINIC_NAME") == "Harbourside Clinic"
     db.session.add(ClinicSetting(key="CLINIC_NAME", value="Te Whare Hauora"))
     db.session.commit()
-    from dashboard import queues
 
     queues.connection().set(settings.VERSION_KEY, "another-process-saved")
-    from flask import g
 
     g.pop("clinic_settings", None)
     assert setting("CLINIC_NAME") == "Te Whare Hauora"
@@ -223,8 +224,6 @@ def test_a_bad_logo_is_refused(owner, data, message):
 
 
 def test_the_cron_process_follows_a_new_crontab_without_a_restart(app, owner):
-    from dashboard import queues
-    from dashboard.jobs.cron import build_scheduler
 
     scheduler = build_scheduler(queues.connection(), app)
     [reminders] = [job for job in scheduler.get_jobs() if job.func_name.endswith("send_reminders")]
@@ -233,3 +232,14 @@ def test_the_cron_process_follows_a_new_crontab_without_a_restart(app, owner):
     scheduler.follow_settings()  # what it does before each round, at least once a minute
     assert reminders.cron == "*/10 * * * *"
     assert reminders.next_enqueue_time.minute % 10 == 0
+
+
+def test_a_shorter_login_counts_from_the_next_request(owner, client):
+
+    assert save(owner, session_hours="1").status_code == 302
+    with time_machine.travel(utcnow() + timedelta(minutes=50), tick=False):
+        assert client.get("/home").status_code == 200
+    g.pop("_login_user", None)  # Flask-Login keeps the user in `g`, which this test's requests share
+    with time_machine.travel(utcnow() + timedelta(hours=3), tick=False):  # 2h10 after the last write
+        response = client.get("/home")
+        assert response.status_code == 302 and response.headers["Location"].startswith("/login")
