@@ -36,6 +36,7 @@ def test_the_owner_rebrands_the_clinic_on_any_screen(sized, people, size, tmp_pa
     page.get_by_label(re.compile("A PNG, JPEG or SVG")).set_input_files(str(logo))
     page.get_by_role("button", name="Upload logo").click()
     expect(page.get_by_test_id("header-logo")).to_be_visible()
+    shot(page, f"settings-saved-{size}")
     page.goto("/home")
     expect(page.locator("nav.app-header")).to_have_css("background-color", "rgb(170, 51, 0)")
     expect(page.get_by_test_id("header-logo")).to_be_visible()

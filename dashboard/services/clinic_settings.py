@@ -101,8 +101,22 @@ def recent_changes(limit: int = 50) -> list[Change]:
         select(SettingChange).order_by(SettingChange.changed_at.desc(), SettingChange.id.desc()).limit(limit)
     )
     return [
-        Change(_label(row.key), row.old_value or "", row.new_value, row.changed_by_name, row.changed_at) for row in rows
+        Change(
+            _label(row.key),
+            _shown(row.key, row.old_value),
+            _shown(row.key, row.new_value),
+            row.changed_by_name,
+            row.changed_at,
+        )
+        for row in rows
     ]
+
+
+def _shown(key: str, value: str | None) -> str:
+    """A value as the audit shows it: a logo's id says only whether there was one."""
+    if key == "CLINIC_LOGO":
+        return f"logo no. {value}" if value else "none"
+    return value or ""
 
 
 def _label(key: str) -> str:
