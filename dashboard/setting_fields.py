@@ -8,7 +8,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from functools import cache
+from zoneinfo import available_timezones
 
 from croniter import croniter
 from email_validator import EmailNotValidError, validate_email
@@ -47,11 +48,11 @@ def colour(value: str) -> str:
 
 
 def zone(value: str) -> str:
+    """A zone of the IANA database, looked up in its list (never opened as a file by a typed name)."""
     value = value.strip()
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise Invalid(f"{value or 'That'} is not a time zone; use a name such as Pacific/Auckland.") from None
+    if value not in zones():
+        shown = value if 0 < len(value) <= 60 else "That"
+        raise Invalid(f"{shown} is not a time zone; use a name such as Pacific/Auckland.")
     return value
 
 
@@ -80,24 +81,23 @@ def sender(value: str) -> str:
     return value
 
 
-def positive(value: str) -> str:
-    value = value.strip()
-    if not value.isdigit() or int(value) < 1:
-        raise Invalid("A whole number, 1 or more.")
-    return str(int(value))
+def whole(low: int, high: int, unit: str = "") -> Callable[[str], str]:
+    """A whole number from `low` to `high` (bounded: a count of days becomes a timedelta)."""
+    words = f"A whole number{f' of {unit}' if unit else ''} from {low} to {high}."
 
+    def check(value: str) -> str:
+        value = value.strip()
+        if not (value.isascii() and value.isdigit()) or len(value) > 6 or not low <= int(value) <= high:
+            raise Invalid(words)
+        return str(int(value))
 
-def minutes_or_zero(value: str) -> str:
-    value = value.strip()
-    if not value.isdigit():
-        raise Invalid("A whole number of minutes, 0 or more.")
-    return str(int(value))
+    return check
 
 
 def hours_list(value: str) -> str:
     parts = [part.strip() for part in value.split(",")]
-    if not all(part.isdigit() and int(part) > 0 for part in parts):
-        raise Invalid("Hours before the appointment, e.g. 24, or 24,2 for two reminders.")
+    if not all(part.isascii() and part.isdigit() and len(part) < 5 and 0 < int(part) <= 720 for part in parts):
+        raise Invalid("Hours before the appointment (1 to 720), e.g. 24, or 24,2 for two reminders.")
     return ",".join(str(int(part)) for part in parts)
 
 
@@ -176,7 +176,7 @@ GROUPS: list[tuple[str, list[Field]]] = [
             Field("CLINIC_TAX_RATE", "Tax rate", tax_rate, "A fraction: 0.15 is 15%, 0 is none."),
             Field("CLINIC_TAX_LABEL", "Tax label", one_line(20)),
             Field("PAYMENT_INSTRUCTIONS", "Payment instructions", text(1000), "On invoices and reminders.", "textarea"),
-            Field("INVOICE_DUE_DAYS", "Invoice due after (days)", positive, widget="number"),
+            Field("INVOICE_DUE_DAYS", "Invoice due after (days)", whole(1, 365, "days"), widget="number"),
         ],
     ),
     (
@@ -184,11 +184,14 @@ GROUPS: list[tuple[str, list[Field]]] = [
         [
             Field("REMINDER_HOURS", "Reminders (hours before)", hours_list, "e.g. 24, or 24,2 for two."),
             Field("OFFER_MODE", "Offering an opened slot", offer_mode, widget="select"),
-            Field("OFFER_HOLD_MINUTES", "Offer hold (minutes)", positive, widget="number"),
+            Field("OFFER_HOLD_MINUTES", "Offer hold (minutes)", whole(1, 10080, "minutes"), widget="number"),
             Field(
-                "PATIENT_EMAIL_GRACE_MINUTES", "Grace before change emails (minutes)", minutes_or_zero, "0: at once."
+                "PATIENT_EMAIL_GRACE_MINUTES",
+                "Grace before change emails (minutes)",
+                whole(0, 1440, "minutes"),
+                "0: at once.",
             ),
-            Field("PAYMENT_REMINDER_DAYS", "Payment reminders every (days)", positive, widget="number"),
+            Field("PAYMENT_REMINDER_DAYS", "Payment reminders every (days)", whole(1, 365, "days"), widget="number"),
             Field("REMINDER_CRON", "Reminder scan (crontab, UTC)", crontab),
             Field("PAYMENT_REMINDER_CRON", "Payment reminder scan (crontab, UTC)", crontab),
         ],
@@ -197,11 +200,12 @@ GROUPS: list[tuple[str, list[Field]]] = [
         "Quiet hours",
         [Field("QUIET_HOURS", "Quiet hours (clinic time)", quiet_hours, "e.g. 20:00-08:00; empty: none.")],
     ),
-    ("Sign-in", [Field("SESSION_HOURS", "A login lasts (hours)", positive, widget="number")]),
+    ("Sign-in", [Field("SESSION_HOURS", "A login lasts (hours)", whole(1, 720, "hours"), widget="number")]),
 ]
 
 FIELDS = {field.key: field for _group, fields in GROUPS for field in fields}
 
 
-def zones() -> list[str]:
-    return sorted(available_timezones())
+@cache
+def zones() -> tuple[str, ...]:
+    return tuple(sorted(available_timezones()))

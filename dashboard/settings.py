@@ -72,7 +72,13 @@ def setting(name: str) -> Any:
     if name in locked_keys():
         return default
     raw = overrides().get(name)
-    return default if raw is None else convert(raw, default)
+    if raw is None:
+        return default
+    try:
+        return convert(raw, default)
+    except ValueError:  # a row edited by hand: the page never stores one
+        log.warning("Setting %s=%r is not a %s; using the default", name, raw, type(default).__name__)
+        return default
 
 
 def convert(raw: str, default: Any) -> Any:

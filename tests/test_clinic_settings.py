@@ -85,8 +85,10 @@ def test_the_audit_says_who_changed_what_and_when(owner, client, people):
     [
         ("clinic_timezone", "Pacific/Atlantis", "is not a time zone"),
         ("clinic_brand_colour", "teal", "A colour as #rrggbb"),
-        ("invoice_due_days", "0", "A whole number, 1 or more."),
-        ("offer_hold_minutes", "-5", "A whole number, 1 or more."),
+        ("invoice_due_days", "0", "A whole number of days from 1 to 365."),
+        ("invoice_due_days", "99999999999999999999", "A whole number of days from 1 to 365."),
+        ("offer_hold_minutes", "-5", "A whole number of minutes from 1 to 10080."),
+        ("patient_email_grace_minutes", "١٢", "A whole number of minutes from 0 to 1440."),
         ("reminder_cron", "every hour", "A crontab line of five fields"),
         ("payment_reminder_cron", "61 * * * *", "A crontab line of five fields"),
         ("mail_default_sender", "reception at clinic", "An email address"),
