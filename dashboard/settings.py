@@ -22,6 +22,7 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import redis
@@ -62,14 +63,19 @@ def _forget_memo() -> None:
 
 def locked_keys() -> frozenset[str]:
     """The keys the server sets (SETTINGS_LOCKED): the owner can't change them."""
-    raw = current_app.config.get("SETTINGS_LOCKED") or ""
+    return _parse_locked(current_app.config.get("SETTINGS_LOCKED") or "")
+
+
+@lru_cache(maxsize=8)
+def _parse_locked(raw: str) -> frozenset[str]:
     return frozenset(part.strip().upper() for part in raw.split(",") if part.strip())
 
 
 def setting(name: str) -> Any:
     """The effective value of the setting `name` (a config key)."""
-    default = current_app.config[name]
-    if name in locked_keys():
+    config = current_app.config
+    default = config[name]
+    if name in _parse_locked(config.get("SETTINGS_LOCKED") or ""):
         return default
     raw = overrides().get(name)
     if raw is None:
