@@ -96,7 +96,8 @@ SAMPLES = {
 SKIP_ACTIONS = {"/logout"}
 
 PLACEHOLDERS = [
-    "note", "other", "email", "attachment", "slot", "practitioner", "appointment", "patient", "request", "entry", "item"
+    "note", "other", "email", "attachment", "slot", "practitioner", "appointment", "patient", "request", "entry",
+    "item", "logo",
 ]  # fmt: skip
 
 
@@ -106,7 +107,7 @@ EXPECTED_FORMS = {
         "/admin/users/new", "/admin/users/#/keeper", "/patients/new", "/patients/#/edit", "/inventory/items/new",
         "/inventory/items/#/move", "/billing/new", "/billing/#/payments", "/billing/#/void", "/appointments/new",
         "/appointments/#/cancel", "/appointments/requests/#/approve", "/schedule/slots", "/schedule/slots/recurring",
-        "/waitlist/add", "/waitlist/#/move", "/notifications/preferences",
+        "/waitlist/add", "/waitlist/#/move", "/notifications/preferences", "/admin/settings",
     },
     PRACTITIONER: {"/appointments/new", "/appointments/#/cancel", "/schedule/slots", "/waitlist/add"},
 }  # fmt: skip

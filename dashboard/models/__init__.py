@@ -8,6 +8,7 @@ from dashboard.models.offer import OPEN_OFFERS, InterestReason, Offer, OfferStat
 from dashboard.models.outbox import EmailAttachment, EmailMessage, EmailStatus, NotificationPreference
 from dashboard.models.patient import Patient, PatientEmailPreference, PatientMessage, fold, patient_number, phone_digits
 from dashboard.models.practitioner import Practitioner
+from dashboard.models.setting import ClinicLogo, ClinicSetting, SettingChange
 from dashboard.models.slot import Slot, SlotStatus
 from dashboard.models.user import Role, User
 from dashboard.models.waitlist import WaitlistEntry
@@ -29,6 +30,9 @@ __all__ = [
     "PatientMessage",
     "WaitlistEntry",
     "Appointment",
+    "ClinicLogo",
+    "ClinicSetting",
+    "SettingChange",
     "AppointmentStatus",
     "EmailAttachment",
     "EmailMessage",

@@ -24,6 +24,7 @@ from markupsafe import Markup
 
 from dashboard.notify import batch
 from dashboard.notify.kinds import get
+from dashboard.settings import setting
 
 log = logging.getLogger(__name__)
 
@@ -38,14 +39,20 @@ class Rendered:
 
 
 def clinic_context() -> SimpleNamespace:
-    config = current_app.config
     return SimpleNamespace(
-        name=config["CLINIC_NAME"],
-        address=config["CLINIC_ADDRESS"],
-        phone=config["CLINIC_PHONE"],
-        colour=config["CLINIC_BRAND_COLOUR"],
-        timezone=config["CLINIC_TIMEZONE"],
+        name=setting("CLINIC_NAME"),
+        address=setting("CLINIC_ADDRESS"),
+        phone=setting("CLINIC_PHONE"),
+        colour=setting("CLINIC_BRAND_COLOUR"),
+        timezone=setting("CLINIC_TIMEZONE"),
+        logo=logo_url(),
     )
+
+
+def logo_url() -> str:
+    """The clinic's logo at its public address (emails are read far from the site), or ""."""
+    logo = str(setting("CLINIC_LOGO") or "")
+    return f"{current_app.config['BASE_URL'].rstrip('/')}/logo/{logo}" if logo.isdigit() else ""
 
 
 def _render(kind: str, context: dict, recording: batch.Recording | None = None) -> tuple[str, str, str]:

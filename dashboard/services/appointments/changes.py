@@ -8,7 +8,6 @@ it once; a cancelled (or moved) appointment's slot opens again.
 import logging
 from typing import Literal
 
-from flask import current_app
 from sqlalchemy import case, literal, select, update
 from sqlalchemy.orm import joinedload
 
@@ -28,6 +27,7 @@ from dashboard.models import (
 from dashboard.models.base import UTCDateTime, utcnow
 from dashboard.services import ServiceError, rows_changed, unit_of_work
 from dashboard.services.appointments.emails import email_patient, open_times_link
+from dashboard.settings import setting
 
 log = logging.getLogger(__name__)
 
@@ -137,7 +137,7 @@ def cancel(
         free_slot(appointment.slot_id)
         expire_requests_of(appointment.id)
         # Booked and cancelled within the grace period: the patient never heard of it, and won't.
-        withdrawn = current_app.config["PATIENT_EMAIL_GRACE_MINUTES"] > 0 and notify.cancel(
+        withdrawn = setting("PATIENT_EMAIL_GRACE_MINUTES") > 0 and notify.cancel(
             dedupe_key=f"appointment:{appointment.id}:confirmation", held_only=True
         )
         if not withdrawn:
