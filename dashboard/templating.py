@@ -61,6 +61,7 @@ ADMIN_MENU = {
     Role.OWNER: [
         ("admin.user_list", "Users"),
         ("outbox.index", "Outbox"),
+        ("outbox.gallery", "Emails"),
     ],
 }
 
