@@ -86,6 +86,17 @@ def test_a_batch_renders_own_words_for_every_recipient(app):
     assert all("nau mai" in r.html for r in rendered)
 
 
+def test_a_batch_whose_words_transform_a_name_is_rendered_one_by_one_in_those_words(app):
+    saved(draft=own(subject="KIA ORA {{ patient.first_name | upper }}"))
+    contexts = []
+    for name in ["Aroha", "Tāne", "Siobhán", "Mere", "Wiremu"]:
+        context = sample_context(KIND)
+        context["patient"].first_name = name
+        contexts.append(context)
+    subjects = [r.subject for r in render_emails(KIND, contexts)]
+    assert subjects == ["KIA ORA AROHA", "KIA ORA TĀNE", "KIA ORA SIOBHÁN", "KIA ORA MERE", "KIA ORA WIREMU"]
+
+
 def test_a_syntax_error_is_refused_with_its_line_and_nothing_is_saved(app):
     checked = email_templates.save(KIND, own(html="<p>one</p>\n<p>{{ patient.first_name </p>"), user_id=None)
     assert not checked.ok

@@ -57,6 +57,8 @@ def _render(kind: str, context: dict, recording: batch.Recording | None = None) 
     if owned is not None:
         try:
             return _render_custom(templates, kind, owned, context, recording)
+        except batch.Refused:  # a stand-in used beyond printing: the batch renders one by one
+            raise
         except Exception:  # noqa: BLE001 - an owner's words failing on real data must not lose the email
             log.exception("%s: the owner's version %s failed; the default was used", kind, owned.version_id)
     subject = templates.subject(kind).render(context)
