@@ -122,3 +122,11 @@ def test_send_me_a_test_queues_the_kind_to_the_owner(client, auth, people):
     message = db.session.scalars(select(EmailMessage)).one()
     assert message.to_addrs == "olive@clinic.example.org"
     assert message.subject.startswith("Ngā mihi Aroha")
+
+
+def test_words_too_long_for_the_form_are_refused_with_a_message(client, auth, people):
+    auth.login("olive")
+    response = submit(auth, "save", html="Ngā " * 60_000)
+    assert response.status_code == 400
+    assert "HTML content: " in response.get_data(as_text=True)
+    assert db.session.scalars(select(EmailTemplateVersion)).all() == []
