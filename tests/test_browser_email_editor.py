@@ -2,17 +2,26 @@
 error shown with its line, a preview at 320 px and 600 px in sandboxed frames, then saved."""
 
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser_helpers import SIZES, fits, log_in, shot
+from tests.browser_helpers import SHOTS, SIZES, fits, log_in, shot
 from tests.helpers import wait_for
 
 pytest_plugins = ["tests.browser_support"]  # live_server, browser, new_page, page
 pytestmark = pytest.mark.browser
 
 OWN = "<h1>Kia ora {{ patient.first_name }}!</h1>\n<p>Ngā mihi from O'Brien & the Ngātiwai team 🌿</p>"
+
+
+def preview_shot(page, name: str) -> None:
+    """With SCREENSHOTS set, the screen at the previews (a full-page shot leaves their frames blank)."""
+    if SHOTS:
+        page.get_by_test_id("preview-subject").scroll_into_view_if_needed()
+        page.evaluate("window.scrollBy(0, document.querySelector('#preview').getBoundingClientRect().top - 8)")
+        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"))
 
 
 def frame_of(page, test_id: str):
@@ -50,6 +59,7 @@ def test_the_owner_edits_previews_at_both_widths_and_saves(sized, people, size):
         assert frame.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth + 1")
     fits(page)
     shot(page, f"email-editor-preview-{size}")
+    preview_shot(page, f"email-editor-{size}")
 
     page.get_by_label("HTML content").fill(OWN)
     page.get_by_role("button", name="Save").click()
