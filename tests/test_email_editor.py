@@ -210,3 +210,22 @@ def test_a_failing_saved_version_falls_back_to_the_default(app, caplog):
     rendered = render_email(KIND, sample_context(KIND))
     assert rendered.subject.startswith("Your appointment with")
     assert re.search("failed; the default was used", caplog.text)
+
+
+def test_a_version_saved_by_another_process_is_in_use_at_the_next_email(app):
+    """No restart and no message between processes: the newest version's id is read per email."""
+    from sqlalchemy import insert
+
+    from dashboard.extensions import db
+    from dashboard.models.base import utcnow
+
+    assert render_email(KIND, sample_context(KIND)).subject.startswith("Your appointment with")  # compiled, cached
+    with db.engine.begin() as other:  # another connection, as the web process's save would be
+        other.execute(
+            insert(EmailTemplateVersion).values(
+                kind=KIND, language="en", subject="Kia ora {{ patient.first_name }}", html="<p>x</p>", text="x",
+                created_at=utcnow(),
+            )
+        )  # fmt: skip
+    db.session.commit()  # this session's next transaction sees the other's commit (PostgreSQL: read committed)
+    assert render_email(KIND, sample_context(KIND)).subject == "Kia ora Aroha"
