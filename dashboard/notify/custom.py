@@ -16,6 +16,7 @@ made them stale.
 """
 
 import inspect as pyinspect
+import logging
 import re
 from contextvars import ContextVar, Token
 from dataclasses import dataclass
@@ -27,9 +28,12 @@ from jinja2 import FunctionLoader, Template, meta, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.utils import Namespace
 from sqlalchemy import func, inspect, select
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from dashboard.extensions import db
 from dashboard.models import EmailTemplateVersion
+
+log = logging.getLogger(__name__)
 
 LANGUAGE = "en"
 PARTS = ("subject", "html", "text")
@@ -117,9 +121,14 @@ class Compiler:
 
     def current(self) -> dict[str, Custom]:
         # The newest id, and its time: an emptied table (tests) gives ids out again.
-        newest = db.session.execute(
-            select(func.max(EmailTemplateVersion.id), func.max(EmailTemplateVersion.created_at))
-        ).one()
+        try:
+            newest = db.session.execute(
+                select(func.max(EmailTemplateVersion.id), func.max(EmailTemplateVersion.created_at))
+            ).one()
+        except (OperationalError, ProgrammingError):
+            # No table yet (`flask emails preview` on an instance never migrated): the files' words.
+            log.warning("email_template_versions can't be read; emails use their default words", exc_info=True)
+            return {}
         marker = tuple(newest)
         if marker != self.marker:
             self.in_use = self._load() if newest[0] is not None else {}
