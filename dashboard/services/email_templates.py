@@ -15,13 +15,9 @@ from dashboard.extensions import db
 from dashboard.models import EmailTemplateVersion
 from dashboard.notify import custom
 from dashboard.notify.drafts import PART_LABELS, Checked, Draft, check
-from dashboard.notify.kinds import KINDS, get
+from dashboard.notify.kinds import get
 from dashboard.notify.samples import sample_context
 from dashboard.services import ServiceError, unit_of_work
-
-
-def kind_or_none(kind: str):
-    return KINDS.get(kind)
 
 
 def default_draft(kind: str) -> Draft:
