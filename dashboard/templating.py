@@ -63,6 +63,7 @@ ADMIN_MENU = {
         ("admin.user_list", "Users"),
         ("outbox.index", "Outbox"),
         ("admin.settings_page", "Clinic settings"),
+        ("outbox.gallery", "Emails"),
     ],
 }
 

@@ -63,6 +63,11 @@ RULES = {
     "outbox.gallery": ("GET", "/admin/emails", {OWNER}),
     "outbox.gallery_item": ("GET", "/admin/emails/invoice", {OWNER}),
     "outbox.gallery_html": ("GET", "/admin/emails/invoice/html", {OWNER}),
+    "admin.email_edit": ("GET", "/admin/emails/invoice/edit", {OWNER}),  # POST: a form
+    "admin.email_preview": ("GET", "/admin/emails/invoice/edit/preview/expired", {OWNER}),
+    "admin.email_versions": ("GET", "/admin/emails/invoice/versions", {OWNER}),
+    "admin.email_revert": ("POST", "/admin/emails/invoice/revert", {OWNER}),  # no version: back to the list
+    "admin.email_test": ("POST", "/admin/emails/invoice/test", {OWNER}),
     # --- billing ({invoice}: an unpaid invoice of a patient) ---
     "billing.index": ("GET", "/billing/?view=owing&q=a", {OWNER, STAFF}),
     "billing.new": ("GET", "/billing/new?patient={patient}", {OWNER, STAFF}),  # POST: a form

@@ -2,6 +2,7 @@
 
 from dashboard.models.appointment import ACTIVE, Appointment, AppointmentStatus, RequestStatus, RescheduleRequest
 from dashboard.models.billing import OWING, Invoice, InvoiceItem, InvoiceStatus, Payment
+from dashboard.models.email_template import EmailTemplateVersion
 from dashboard.models.inventory import Item, StockMovement
 from dashboard.models.notification import Notification
 from dashboard.models.offer import OPEN_OFFERS, InterestReason, Offer, OfferStatus
@@ -36,6 +37,7 @@ __all__ = [
     "AppointmentStatus",
     "EmailAttachment",
     "EmailMessage",
+    "EmailTemplateVersion",
     "EmailStatus",
     "Notification",
     "NotificationPreference",
