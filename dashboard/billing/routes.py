@@ -203,7 +203,7 @@ def void(invoice_id: int):
     if email_preview.wanted():  # nothing written: the form again, with the email it would send
         context = billing.void_email_context(invoice, form.reason.data)
         preview = email_preview.render("invoice_void", context, invoice.patient.email)
-        return _detail(invoice, void_form=form, email_preview=preview)
+        return email_preview.page(_detail(invoice, void_form=form, email_preview=preview))
     try:
         invoice = billing.void(invoice.id, form.reason.data, by_user=current_user)
     except LookupError:
