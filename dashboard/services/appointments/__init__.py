@@ -16,6 +16,7 @@ directly, never through this package.
 from dashboard.services.appointments.booking import REASON_LENGTH, Booked, SlotTaken, book, claim, create
 from dashboard.services.appointments.changes import (
     cancel,
+    cancel_preview,
     confirm,
     free_slot,
     get,
@@ -30,6 +31,7 @@ from dashboard.services.appointments.reschedule import (
     move,
     move_to,
     pending_requests,
+    reject_preview,
     reject_reschedule,
     request_reschedule,
     requests_for,
@@ -43,6 +45,7 @@ __all__ = [
     "approve_reschedule",
     "book",
     "cancel",
+    "cancel_preview",
     "claim",
     "confirm",
     "create",
@@ -55,6 +58,7 @@ __all__ = [
     "open_times_link",
     "pending_requests",
     "record_outcome",
+    "reject_preview",
     "reject_reschedule",
     "request_reschedule",
     "requests_for",
