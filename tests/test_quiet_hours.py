@@ -9,12 +9,14 @@ import time_machine
 from sqlalchemy import select
 
 from dashboard import notify
-from dashboard.clinic_time import local_to_utc
+from dashboard.clinic_time import clinic_today, local_to_utc
 from dashboard.database import unit_of_work
 from dashboard.extensions import db
-from dashboard.models import EmailMessage, EmailStatus
+from dashboard.models import EmailMessage, EmailStatus, Offer, OfferStatus
 from dashboard.notify import delivery, quiet
 from dashboard.notify.samples import sample_context
+from dashboard.services import offers, waitlist
+from tests.factories import make_patient, make_slot, practitioner_of
 
 EVENINGS = (time(20, 0), time(8, 0))
 
@@ -117,3 +119,38 @@ def test_the_delivery_job_never_sends_an_optional_email_in_quiet_hours(app, quie
     assert db.session.scalars(select(EmailMessage.kind).where(EmailMessage.next_attempt_at > seven_pm)).all() == [
         "appointment_reminder"
     ]
+
+
+@pytest.mark.config(OFFER_MODE="one_at_a_time", OFFER_HOLD_MINUTES=120, QUIET_HOURS="20:00-08:00")
+def test_an_offers_hold_does_not_run_out_during_quiet_hours(app, people):
+    practitioner = practitioner_of(people["practitioner"])
+    ana, ben = make_patient("Ana", "Ngātiwai"), make_patient("Ben", "O'Brien")
+    for patient in (ana, ben):
+        waitlist.add(practitioner.id, patient.id, by_user=people["staff"], urgent=patient is ben)
+    day = clinic_today() + timedelta(days=10)
+    seven_pm = local_to_utc(day, time(19, 0))
+    nine_am = local_to_utc(day + timedelta(days=1), time(9, 0))
+    with time_machine.travel(seven_pm, tick=False):
+        slot = make_slot(practitioner, starts_in=timedelta(days=3))
+        offers.fan_out(practitioner.id, [slot.id])
+    held = db.session.scalar(select(Offer).where(Offer.patient_id == ben.id))
+    assert held.status == OfferStatus.HELD
+    assert held.expires_at == nine_am  # one hour before the window, one after it
+    (told,) = _emails("new_availability")
+    assert told.next_attempt_at == seven_pm  # written before the window: it goes at once
+    with time_machine.travel(nine_am - timedelta(minutes=1), tick=False):
+        offers.advance()
+    assert _status(ben) == OfferStatus.HELD
+    with time_machine.travel(nine_am + timedelta(minutes=1), tick=False):
+        offers.advance()
+    assert (_status(ben), _status(ana)) == (OfferStatus.EXPIRED, OfferStatus.HELD)
+
+
+def _status(patient) -> str:
+    db.session.expire_all()
+    return db.session.scalar(select(Offer.status).where(Offer.patient_id == patient.id))
+
+
+def _emails(kind: str) -> list[EmailMessage]:
+    db.session.expire_all()
+    return list(db.session.scalars(select(EmailMessage).where(EmailMessage.kind == kind)))
