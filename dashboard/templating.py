@@ -31,7 +31,6 @@ NAVIGATION = {
         ("waitlist.index", "Waiting lists"),
         ("offers.index", "Offers"),
         ("patients.index", "Patients"),
-        ("messages.index", "Messages"),
         ("inventory.index", "Stock"),
         ("billing.index", "Billing"),
         ("notifications.index", "Notifications"),
@@ -63,6 +62,7 @@ ADMIN_MENU = {
     Role.OWNER: [
         ("admin.user_list", "Users"),
         ("outbox.index", "Outbox"),
+        ("messages.index", "Messages to patients"),  # the staff's is in their header (the owner's is full)
     ],
 }
 
