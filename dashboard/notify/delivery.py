@@ -95,7 +95,12 @@ def hold_quiet(ids: list[int]) -> list[int]:
     with unit_of_work():
         held = db.session.scalars(
             update(EmailMessage)
-            .where(EmailMessage.id.in_(ids), EmailMessage.status == EmailStatus.QUEUED, EmailMessage.kind.in_(optional))
+            .where(
+                EmailMessage.id.in_(ids),
+                EmailMessage.status == EmailStatus.QUEUED,
+                EmailMessage.kind.in_(optional),
+                EmailMessage.next_attempt_at < until,  # (never brought forward)
+            )
             .values(next_attempt_at=until)
             .returning(EmailMessage.id)
         ).all()
