@@ -162,3 +162,11 @@ def test_a_scheduled_time_the_clocks_skip_is_refused(app):
     with pytest.raises(ServiceError, match="clocks change"):
         # 2:30 am on Sunday 27 September 2027 does not happen in Auckland.
         desk_messages.send_time("later", date(2027, 9, 26), time(2, 30), now=local_to_utc(date(2027, 9, 1), time(9)))
+
+
+def test_the_patients_page_links_to_writing_to_them(client, auth, desk):
+    patient = make_patient("Hōne", "Ngātiwai")
+    page = client.get(f"/patients/{patient.id}").get_data(as_text=True)
+    assert f'href="/messages/?patient={patient.id}"' in page
+    form = client.get(f"/messages/?patient={patient.id}").get_data(as_text=True)
+    assert f'id="patient-{patient.id}" value="{patient.id}" checked' in form
