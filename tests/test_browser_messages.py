@@ -9,7 +9,7 @@ from sqlalchemy import select
 from dashboard.extensions import db
 from dashboard.models import EmailMessage
 from dashboard.services import patients as patient_service
-from tests.browser_helpers import SIZES, choose_patient, fits, log_in, shot
+from tests.browser_helpers import SHOTS, SIZES, choose_patient, fits, log_in, shot
 
 pytest_plugins = ["tests.browser_support"]  # live_server, browser, new_page, page
 pytestmark = pytest.mark.browser
@@ -46,7 +46,10 @@ def test_the_desk_writes_previews_and_sends_a_message(sized, people, size):
     colour = frame.locator("a.button").evaluate("a => getComputedStyle(a).borderTopStyle")
     assert colour == "solid"
     assert _desk_emails() == []
+    page.locator("iframe.email-preview-frame").scroll_into_view_if_needed()
     shot(page, f"messages-preview-{size}")
+    if SHOTS:
+        page.screenshot(path=f"{SHOTS}/messages-preview-frame-{size}.png")
     fits(page)
 
     # The form kept the words; send it.
