@@ -32,6 +32,15 @@ def test_parse_reads_the_setting_as_people_write_it():
             quiet.parse(wrong)
 
 
+def test_a_setting_that_cant_be_read_is_taken_as_none(app, caplog):
+    app.config["QUIET_HOURS"] = "8pm to 8am"
+    try:
+        assert quiet.window() is None
+    finally:
+        app.config["QUIET_HOURS"] = ""
+    assert "QUIET_HOURS ignored" in caplog.text
+
+
 def test_a_window_that_wraps_midnight(app):
     # Wednesday 4 March 2026 in Auckland (NZDT, +13).
     evening = local_to_utc(date(2026, 3, 4), time(21, 0))

@@ -6,12 +6,15 @@ instants by `clinic_time.local_to_utc`, so 08:00 stays 08:00 across a clock chan
 a window that spans one is an hour longer or shorter, as the clock on the wall says.
 """
 
+import logging
 import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 
 from dashboard.clinic_time import SkippedTime, clinic_zone, local_to_utc
 from dashboard.settings import setting
+
+log = logging.getLogger(__name__)
 
 _SPEC = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 
@@ -32,8 +35,13 @@ def parse(spec: str | None) -> tuple[time, time] | None:
 
 
 def window() -> tuple[time, time] | None:
-    """The clinic's quiet hours now (the setting may change without a restart)."""
-    return parse(setting("QUIET_HOURS"))
+    """The clinic's quiet hours now (the setting may change without a restart). A value that
+    can't be read is logged and taken as none: emails going is better than none being written."""
+    try:
+        return parse(setting("QUIET_HOURS"))
+    except ValueError as exc:
+        log.warning("QUIET_HOURS ignored: %s", exc)
+        return None
 
 
 def _instant(day: date, at: time) -> datetime:
