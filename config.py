@@ -109,6 +109,11 @@ class Config:
     CLINIC_TIMEZONE = _env("CLINIC_TIMEZONE", "Pacific/Auckland")
     CLINIC_BRAND_COLOUR = _env("CLINIC_BRAND_COLOUR", "#0b6e69")
     CLINIC_CURRENCY_SYMBOL = _env("CLINIC_CURRENCY_SYMBOL", "$")
+    # The logo's id (clinic_logos), set by uploading one on /admin/settings; empty: none.
+    CLINIC_LOGO = ""
+    # Settings the owner may not change on /admin/settings (comma-separated keys, e.g.
+    # "CLINIC_TIMEZONE,MAIL_DEFAULT_SENDER"): the page shows them as "set by the server".
+    SETTINGS_LOCKED = _env("SETTINGS_LOCKED")
 
     # Appointments. Reminders go REMINDER_HOURS ahead (comma-separated for
     # several, e.g. "24,2"); the cron scans on REMINDER_CRON (UTC crontab).
@@ -147,7 +152,9 @@ class Config:
     # A front desk keeps one page open all shift: the CSRF token lives as
     # long as the session instead of Flask-WTF's default hour.
     WTF_CSRF_TIME_LIMIT = None
-    PERMANENT_SESSION_LIFETIME = _env_int("SESSION_HOURS", 12) * 3600
+    # How long a login lasts; the owner may change it on /admin/settings (dashboard.sessions reads it).
+    SESSION_HOURS = _env_int("SESSION_HOURS", 12)
+    PERMANENT_SESSION_LIFETIME = SESSION_HOURS * 3600
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True

@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> None:
     log = logging.getLogger("worker")
     if args.cron:
         log.info("cron process starting on %s", app.config["REDIS_URL"])
-        build_scheduler(connection, app.config).start()
+        build_scheduler(connection, app).start()
         return
 
     queues.set_job_app(app)

@@ -8,7 +8,8 @@ never elsewhere: "Fri 4 Dec 2026, 9:30 am", "Fri 4 Dec at 9:30 am", "Fri 4 Dec".
 Pages, emails, PDFs and services all format through this module; nothing else
 calls strftime on a date a person reads. It is also the clinic's clock: its zone,
 today's date there, and a wall-clock time there as a UTC instant. Ground floor: it
-imports nothing of the application but dashboard/wording.py.
+imports nothing of the application but dashboard/wording.py and
+dashboard/settings.py (the clinic's zone is a setting the owner may change).
 """
 
 import math
@@ -17,8 +18,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import current_app
-
+from dashboard.settings import setting
 from dashboard.wording import plural
 
 
@@ -27,7 +27,8 @@ class SkippedTime(ValueError):
 
 
 def clinic_zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["CLINIC_TIMEZONE"])  # zoneinfo caches instances
+    """The clinic's zone, as the settings have it now (the owner may change it; zoneinfo caches instances)."""
+    return ZoneInfo(setting("CLINIC_TIMEZONE"))
 
 
 def clinic_today() -> date:

@@ -7,7 +7,7 @@ This module only registers them for templates.
 
 from datetime import datetime
 
-from flask import Flask, current_app, request
+from flask import Flask, request
 from flask_login import current_user
 
 from dashboard import brand
@@ -16,7 +16,8 @@ from dashboard.clinic_time import clinic_date, clinic_today, clinic_zone
 from dashboard.models import Role
 from dashboard.notify.kinds import label_of
 from dashboard.notify.render import inline_styles
-from dashboard.services import patients
+from dashboard.services import clinic_logo, patients
+from dashboard.settings import setting
 from dashboard.wording import greeting_name, in_units, money, plural, quantity, stock_left
 
 # Each role's links in the header; the owner's admin pages are grouped under one "Admin" menu
@@ -62,6 +63,8 @@ ADMIN_MENU = {
     Role.OWNER: [
         ("admin.user_list", "Users"),
         ("outbox.index", "Outbox"),
+        ("admin.settings_page", "Clinic settings"),
+        ("outbox.gallery", "Emails"),
         ("messages.index", "Messages to patients"),  # the staff's is in their header (the owner's is full)
     ],
 }
@@ -100,10 +103,10 @@ def init_app(app: Flask) -> None:
             return "morning" if hour < 12 else "afternoon" if hour < 18 else "evening"
 
         def brand_palette() -> brand.Palette:
-            return brand.palette(current_app.config["CLINIC_BRAND_COLOUR"])
+            return brand.palette(setting("CLINIC_BRAND_COLOUR"))
 
         return {
-            "brand_css": lambda: brand.css(current_app.config["CLINIC_BRAND_COLOUR"]),
+            "brand_css": lambda: brand.css(setting("CLINIC_BRAND_COLOUR")),
             "brand_palette": brand_palette,
             "nav_items": nav_items,
             "admin_items": admin_items,
@@ -111,4 +114,5 @@ def init_app(app: Flask) -> None:
             "clinic_today": lambda: clinic_date(clinic_today()),
             "greeting_time": greeting_time,
             "email_reach": patients.email_reach,
+            "logo_url": clinic_logo.current_url,
         }

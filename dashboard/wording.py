@@ -6,7 +6,7 @@ Ground floor: imports nothing of the application, so services and templates shar
 
 from decimal import Decimal
 
-from flask import current_app
+from dashboard.settings import setting
 
 # English nouns, regular ones: the words counted here are ours ("day", "patient", "reminder")
 # or a stock unit the desk typed ("boxes", "pairs", "ml"); an irregular word passes its own
@@ -70,7 +70,7 @@ def quantity(value: Decimal | int | None) -> str:
 def money(value: Decimal | None) -> str:
     if value is None:
         return ""
-    return f"{current_app.config.get('CLINIC_CURRENCY_SYMBOL', '$')}{Decimal(value):,.2f}"
+    return f"{setting('CLINIC_CURRENCY_SYMBOL')}{Decimal(value):,.2f}"
 
 
 # Titles a person's name may start with: a practitioner is greeted by title and surname.

@@ -13,7 +13,7 @@ import pytest
 
 from dashboard import notify
 from dashboard.extensions import db
-from dashboard.models import EmailAttachment, Notification, Practitioner
+from dashboard.models import ClinicLogo, EmailAttachment, Notification, Practitioner
 from dashboard.models.base import utcnow
 from dashboard.notify.samples import sample_context
 from dashboard.services import appointments, desk_messages, pdf, waitlist
@@ -31,6 +31,7 @@ RULES = {
     "auth.login": ("GET", "/login", PUBLIC),
     "main.index": ("GET", "/", PUBLIC),
     "main.healthz": ("GET", "/healthz", PUBLIC),
+    "main.logo": ("GET", "/logo/{logo}", PUBLIC),
     "auth.logout": ("POST", "/logout", EVERYONE),
     "main.home": ("GET", "/home", EVERYONE),
     "notifications.index": ("GET", "/notifications/", EVERYONE),
@@ -44,6 +45,9 @@ RULES = {
     "admin.user_set_keeper": ("POST", "/admin/users/{other}/keeper", {OWNER}),
     "admin.user_password": ("GET", "/admin/users/{other}/password", {OWNER}),  # POST: a form
     "admin.lock_lift": ("POST", "/admin/users/locks/lift", {OWNER}),
+    "admin.settings_page": ("GET", "/admin/settings", {OWNER}),
+    "admin.settings_save": ("POST", "/admin/settings", {OWNER}),
+    "admin.settings_logo": ("POST", "/admin/settings/logo", {OWNER}),
     "auth.change_password": ("GET", "/account/password", EVERYONE),  # POST: a form
     # --- stock ({item}: an item with 10 in stock, minimum 2) ---
     "inventory.index": ("GET", "/inventory/?q=a&low=1", {OWNER, STAFF}),
@@ -60,6 +64,11 @@ RULES = {
     "outbox.gallery": ("GET", "/admin/emails", {OWNER}),
     "outbox.gallery_item": ("GET", "/admin/emails/invoice", {OWNER}),
     "outbox.gallery_html": ("GET", "/admin/emails/invoice/html", {OWNER}),
+    "admin.email_edit": ("GET", "/admin/emails/invoice/edit", {OWNER}),  # POST: a form
+    "admin.email_preview": ("GET", "/admin/emails/invoice/edit/preview/expired", {OWNER}),
+    "admin.email_versions": ("GET", "/admin/emails/invoice/versions", {OWNER}),
+    "admin.email_revert": ("POST", "/admin/emails/invoice/revert", {OWNER}),  # no version: back to the list
+    "admin.email_test": ("POST", "/admin/emails/invoice/test", {OWNER}),
     # --- billing ({invoice}: an unpaid invoice of a patient) ---
     "billing.index": ("GET", "/billing/?view=owing&q=a", {OWNER, STAFF}),
     "billing.new": ("GET", "/billing/new?patient={patient}", {OWNER, STAFF}),  # POST: a form
@@ -175,6 +184,12 @@ class _Rows(dict):
         db.session.commit()
         return attachment.id
 
+    def _logo(self):
+        logo = ClinicLogo(content_type="image/png", data=b"\x89PNG\r\n\x1a\n")
+        db.session.add(logo)
+        db.session.commit()
+        return logo.id
+
     def _practitioner(self):
         return practitioner_of(self.people[PRACTITIONER]).id
 
@@ -261,8 +276,8 @@ def test_bell_polling_without_a_session_gets_401_json(client):
     assert response.json["error"] == "Please log in"
 
 
-def test_public_pages_answer(client):
+def test_public_pages_answer(client, people):
     for endpoint, (_method, path, allowed) in RULES.items():
         if allowed is PUBLIC:
-            with client.get(path) as response:
+            with client.get(_fill(path, people, STAFF)) as response:
                 assert response.status_code in (200, 302), endpoint

@@ -1,6 +1,7 @@
 """Appointments end to end: the booking's emails through a real worker to an SMTP
 server on loopback, and the reminder command run twice as a separate process."""
 
+import re
 import subprocess
 import sys
 from datetime import timedelta
@@ -8,6 +9,7 @@ from datetime import timedelta
 import icalendar
 import pytest
 
+from dashboard import patient_links
 from dashboard.extensions import db
 from dashboard.models.base import utcnow
 from dashboard.services import appointments
@@ -66,7 +68,7 @@ def test_a_cancellation_reaches_the_patient_with_a_calendar_cancel(app, smtp, st
 
 def test_the_reminder_command_run_twice_sends_one_reminder(app, smtp, backend, people):
     practitioner = practitioner_of(people["practitioner"])
-    patient = make_patient("Ben", email="ben@patients.example.org")
+    patient = make_patient("Ben", "Pōmare", email="ben@patients.example.org")
     slot = make_slot(practitioner, starts_in=timedelta(hours=20))
     booked = appointments.book(patient_id=patient.id, slot_id=slot.id, by_user=people["staff"]).appointment
     booked.scheduled_at = utcnow() - timedelta(days=5)
@@ -87,3 +89,9 @@ def test_the_reminder_command_run_twice_sends_one_reminder(app, smtp, backend, p
     wait_for(lambda: any(r.rcpt_tos == [patient.email] for r in smtp.received), timeout=20, message="reminder")
     reminders = [r for r in smtp.received if "reminder" in r.message["Subject"].lower()]
     assert len(reminders) == 1 and reminders[0].rcpt_tos == [patient.email]
+    # It asks the patient to say they're coming: a GET link to their page, where a POST says it.
+    body = reminders[0].message.get_body(("plain",)).get_content()
+    [token] = re.findall(r"Let us know you're coming: \S+/p/appointment/([^/\s]+)\s", body)
+    assert patient_links.read("appointment", token) == {"a": booked.id, "p": patient.id}
+    html = reminders[0].message.get_body(("html",)).get_content()
+    assert re.search(rf'href="[^"]*/p/appointment/{re.escape(token)}"[^>]*>Let us know you.re coming<', html)

@@ -46,6 +46,7 @@ NOT_PAGES = {
     "outbox.attachment": "a download",
     "outbox.html": "an email as sent, shown in a sandboxed frame (tests/test_browser_emails.py lays emails out)",
     "outbox.gallery_html": "an email as sent, shown in a sandboxed frame (tests/test_browser_emails.py)",
+    "admin.email_preview": "an email preview in a sandboxed frame (tests/test_browser_email_editor.py)",
 }
 
 # The patients' pages, by their signed links ({appointment}, {patient}, {book}, {availability},

@@ -349,7 +349,7 @@ def test_the_manage_page_confirms_a_requested_appointment(client, people):
     db.session.refresh(appointment)
     assert appointment.status == AppointmentStatus.CONFIRMED
     again = client.post(f"{manage}/confirm", data={"csrf_token": session_csrf(client)})
-    assert again.status_code == 200 and title(again) == "Your appointment is already confirmed"
+    assert again.status_code == 200 and title(again) == "You've already told us you're coming"
 
 
 def test_cancelling_from_the_link(client, booked):

@@ -1,5 +1,5 @@
 from flask_wtf import FlaskForm
-from wtforms import DecimalField, EmailField, PasswordField, SelectField, StringField
+from wtforms import DecimalField, EmailField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, NumberRange, Optional, Regexp
 
@@ -31,3 +31,11 @@ class PasswordResetForm(FlaskForm):
     confirm = PasswordField(
         "New password again", validators=[DataRequired(), EqualTo("new_password", message="The passwords differ.")]
     )
+
+
+class EmailTemplateForm(FlaskForm):
+    """An owner's words for one kind of email: checked by dashboard/notify/drafts.py, not here."""
+
+    subject = StringField("Subject", validators=[Length(max=1000)])
+    html = TextAreaField("HTML content", validators=[Length(max=200_000)])
+    text = TextAreaField("Text content", validators=[Length(max=200_000)])

@@ -3,7 +3,6 @@
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
-from flask import current_app
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
@@ -25,6 +24,7 @@ from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Numbe
 from dashboard.clinic_time import clinic_today
 from dashboard.pages import MAX_ID, int_or_none
 from dashboard.services.billing import MAX_AMOUNT, METHODS, Line
+from dashboard.settings import setting
 
 LINE_ROWS = 5
 MAX_LINE_ROWS = 20
@@ -112,7 +112,7 @@ class LineForm(Form):
 
 
 def _default_due_on() -> date:
-    return clinic_today() + timedelta(days=current_app.config["INVOICE_DUE_DAYS"])
+    return clinic_today() + timedelta(days=setting("INVOICE_DUE_DAYS"))
 
 
 class InvoiceForm(FlaskForm):

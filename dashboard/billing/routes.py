@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 
-from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from dashboard import email_preview
@@ -14,6 +14,7 @@ from dashboard.pages import found_or_404, id_or_404, int_or_none, page_number, s
 from dashboard.security import DESK, roles_required
 from dashboard.services import ServiceError, billing, pdf
 from dashboard.services import patients as patient_service
+from dashboard.settings import setting
 from dashboard.wording import money
 
 bp = Blueprint("billing", __name__)
@@ -110,7 +111,7 @@ def _new_page(form: InvoiceForm):
         **choice.context(),
         appointment=appointment,
         tax_rate=billing.tax_rate(),
-        tax_label=current_app.config["CLINIC_TAX_LABEL"],
+        tax_label=setting("CLINIC_TAX_LABEL"),
     ), status
 
 
@@ -133,7 +134,7 @@ def _detail(invoice: Invoice, *, pay_form=None, void_form=None, email_preview=No
         pay_form=pay_form,
         void_form=void_form or VoidForm(formdata=None),
         email_preview=email_preview,
-        tax_label=current_app.config["CLINIC_TAX_LABEL"],
+        tax_label=setting("CLINIC_TAX_LABEL"),
     ), status
 
 

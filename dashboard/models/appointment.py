@@ -77,6 +77,9 @@ class Appointment(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When the patient themself said they're coming (from their link); the desk confirming
+    # doesn't set it, and a move clears it: they said so for the old time.
+    patient_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     cancelled_by: Mapped[str | None] = mapped_column(String(120))
     cancel_reason: Mapped[str | None] = mapped_column(Text)

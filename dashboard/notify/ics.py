@@ -12,12 +12,12 @@ cancellation); a reminder repeats it, because nothing changed.
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from flask import current_app
 from icalendar import STATUS as EVENT_STATUS
 from icalendar import Alarm, Calendar, Event, vCalAddress
 
 from dashboard.models.base import utcnow
 from dashboard.notify import mime
+from dashboard.settings import setting
 
 REQUEST = "REQUEST"
 CANCEL = "CANCEL"
@@ -75,12 +75,11 @@ def _attendee_line(event: Event, address: str, name: str) -> bytes:
 def _calendar(method: str, appointment) -> tuple[Calendar, Event]:
     if method not in STATUS:
         raise ValueError(f"unknown calendar method {method!r}")
-    config = current_app.config
-    clinic = config["CLINIC_NAME"]
+    clinic = setting("CLINIC_NAME")
     summary = f"Appointment with {appointment.practitioner_name}"
     reason = getattr(appointment, "reason", "") or ""
     call = "To book again" if method == CANCEL else "To change or cancel"
-    description = (f"Reason: {reason}\n\n" if reason else "") + f"{call}, call {clinic} on {config['CLINIC_PHONE']}."
+    description = (f"Reason: {reason}\n\n" if reason else "") + f"{call}, call {clinic} on {setting('CLINIC_PHONE')}."
     event = Event.new(
         uid=uid(appointment),
         sequence=appointment.calendar_sequence,
@@ -88,7 +87,7 @@ def _calendar(method: str, appointment) -> tuple[Calendar, Event]:
         start=_utc(appointment.starts_at),
         end=_utc(appointment.ends_at),
         summary=summary,
-        location=f"{clinic}, {config['CLINIC_ADDRESS']}",
+        location=f"{clinic}, {setting('CLINIC_ADDRESS')}",
         description=description,
         status=STATUS[method],
         organizer=vCalAddress.new(mime.sender_address(), cn=clinic),

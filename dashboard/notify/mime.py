@@ -17,7 +17,6 @@ from email.utils import format_datetime, make_msgid, parseaddr
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import select
 
 from dashboard.extensions import db
@@ -26,6 +25,7 @@ from dashboard.models.base import utcnow
 from dashboard.models.outbox import AddressLists
 from dashboard.notify import headers, recipients
 from dashboard.notify.recipients import reject_line_breaks
+from dashboard.settings import setting
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ def load(ids: list[int]) -> list[Outgoing]:
 
 
 def sender() -> str:
-    return current_app.config["MAIL_DEFAULT_SENDER"]
+    return setting("MAIL_DEFAULT_SENDER")
 
 
 def sender_address() -> str:
@@ -81,17 +81,17 @@ def _parsed(address: str) -> tuple[str, str]:
 def from_header() -> str:
     """The sender with a display name: MAIL_DEFAULT_SENDER's own, else the clinic's name."""
     name, address = _parsed(sender())
-    return headers.mailbox(name or current_app.config["CLINIC_NAME"], address, len("From: "))
+    return headers.mailbox(name or setting("CLINIC_NAME"), address, len("From: "))
 
 
 def reply_to() -> str | None:
-    address = recipients.normalise(current_app.config.get("CLINIC_REPLY_TO"))
+    address = recipients.normalise(setting("CLINIC_REPLY_TO"))
     return headers.mailbox("", address) if address else None
 
 
 def message_id_domain() -> str:
     """The sender's domain, which is where replies and bounces go; never "localhost"."""
-    return _message_id_domain(sender(), current_app.config["CLINIC_NAME"])
+    return _message_id_domain(sender(), setting("CLINIC_NAME"))
 
 
 @functools.lru_cache(maxsize=8)
@@ -113,9 +113,9 @@ def display_headers(message) -> list[tuple[str, str]]:
     Never raises: it shows any row, whatever its status or content."""
     name, address = _parsed(sender())
     values = [
-        ("From", f"{name or current_app.config['CLINIC_NAME']} <{address}>"),
+        ("From", f"{name or setting('CLINIC_NAME')} <{address}>"),
         ("To", ", ".join(message.recipients)),
-        ("Reply-To", recipients.normalise(current_app.config.get("CLINIC_REPLY_TO")) or ""),
+        ("Reply-To", recipients.normalise(setting("CLINIC_REPLY_TO")) or ""),
         ("Subject", message.subject),
         ("Message-ID", message.smtp_message_id or ""),
     ]
@@ -139,7 +139,7 @@ def wire_headers(message, message_id: str | None = None) -> list[tuple[str, str]
         values.append(("Reply-To", reply))
     values += [
         ("Subject", headers.unstructured("Subject", message.subject)),
-        ("Date", format_datetime(utcnow().astimezone(ZoneInfo(current_app.config["CLINIC_TIMEZONE"])))),
+        ("Date", format_datetime(utcnow().astimezone(ZoneInfo(setting("CLINIC_TIMEZONE"))))),
         ("Message-ID", reject_line_breaks(message_id or message.smtp_message_id or new_message_id(message.id))),
         ("MIME-Version", "1.0"),
     ]

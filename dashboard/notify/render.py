@@ -22,8 +22,9 @@ from flask import Flask, current_app
 from jinja2 import Environment, Template
 from markupsafe import Markup
 
-from dashboard.notify import batch
+from dashboard.notify import batch, custom
 from dashboard.notify.kinds import get
+from dashboard.settings import setting
 
 log = logging.getLogger(__name__)
 
@@ -38,14 +39,20 @@ class Rendered:
 
 
 def clinic_context() -> SimpleNamespace:
-    config = current_app.config
     return SimpleNamespace(
-        name=config["CLINIC_NAME"],
-        address=config["CLINIC_ADDRESS"],
-        phone=config["CLINIC_PHONE"],
-        colour=config["CLINIC_BRAND_COLOUR"],
-        timezone=config["CLINIC_TIMEZONE"],
+        name=setting("CLINIC_NAME"),
+        address=setting("CLINIC_ADDRESS"),
+        phone=setting("CLINIC_PHONE"),
+        colour=setting("CLINIC_BRAND_COLOUR"),
+        timezone=setting("CLINIC_TIMEZONE"),
+        logo=logo_url(),
     )
+
+
+def logo_url() -> str:
+    """The clinic's logo at its public address (emails are read far from the site), or ""."""
+    logo = str(setting("CLINIC_LOGO") or "")
+    return f"{current_app.config['BASE_URL'].rstrip('/')}/logo/{logo}" if logo.isdigit() else ""
 
 
 def _render(kind: str, context: dict, recording: batch.Recording | None = None) -> tuple[str, str, str]:
@@ -53,11 +60,36 @@ def _render(kind: str, context: dict, recording: batch.Recording | None = None) 
     skeleton of a batch (the subject left as it is, the body given a stand-in for it)."""
     templates = email_templates(current_app)
     context = {"clinic": clinic_context(), "kind": get(kind), **context}
+    owned = custom.in_use(kind)
+    if owned is not None:
+        try:
+            return _render_custom(templates, kind, owned, context, recording)
+        except batch.Refused:  # a stand-in used beyond printing: the batch renders one by one
+            raise
+        except Exception:  # noqa: BLE001 - an owner's words failing on real data must not lose the email
+            log.exception("%s: the owner's version %s failed; the default was used", kind, owned.version_id)
     subject = templates.subject(kind).render(context)
     shown = one_line(subject) if recording is None else batch.Stand(recording, batch.SUBJECT)
     html = templates.env.get_template(f"emails/{kind}.html").render(context, subject=shown)
     text = templates.env.get_template(f"emails/{kind}.txt").render(context, subject=shown)
     return subject, html, text
+
+
+def _render_custom(templates, kind: str, owned: custom.Custom, context: dict, recording) -> tuple[str, str, str]:
+    """The owner's subject and content, the content put into the kind's file in place of its own."""
+    subject = owned.subject.render(context)
+    shown = one_line(subject) if recording is None else batch.Stand(recording, batch.SUBJECT)
+    content = Markup(owned.html.render(context))
+    html = templates.shell(kind, "html").render(context, subject=shown, owner_content=content)
+    words = owned.text.render(context).strip()
+    text = templates.shell(kind, "txt").render(context, subject=shown, owner_content=words)
+    return subject, html, text
+
+
+def render_owned(kind: str, owned: custom.Custom, context: dict) -> Rendered:
+    """An email in an owner's words that may not be saved yet (a preview): errors propagate."""
+    context = {"clinic": clinic_context(), "kind": get(kind), **context}
+    return _finished(*_render_custom(email_templates(current_app), kind, owned, context, None))
 
 
 def _finished(subject: str, html: str, text: str) -> Rendered:
@@ -88,6 +120,7 @@ def render_emails(kind: str, contexts: Iterable[dict]) -> list[Rendered]:
     results: dict[int, Rendered] = {}  # by position; every one is filled below
     held = _Held()
     reset = _held.set(held)
+    once = custom.look_up_once()
     try:
         full: dict[int, tuple[str, str, str]] = {}
         skeletons: list[tuple[batch.Recording, tuple[str, str, str], list[int]]] = []
@@ -105,6 +138,7 @@ def render_emails(kind: str, contexts: Iterable[dict]) -> list[Rendered]:
             full.update((indices[0], _render(kind, contexts[indices[0]])) for _, _, indices in made)
     finally:
         _held.reset(reset)
+        custom.looked_up(once)
     inline = held.inliner()
 
     for index, (subject, html, text) in full.items():
@@ -151,10 +185,12 @@ def render_emails_in_full(kind: str, contexts: list[dict]) -> list[Rendered]:
     """Every email rendered on its own, the CSS of all of them inlined in one call."""
     held = _Held()
     reset = _held.set(held)
+    once = custom.look_up_once()
     try:
         rendered = [_render(kind, context) for context in contexts]
     finally:
         _held.reset(reset)
+        custom.looked_up(once)
     inline = held.inliner()
     return [_finished(subject, inline(html), text) for subject, html, text in rendered]
 
@@ -205,11 +241,24 @@ class EmailTemplates:
         self.plain = self.env.overlay(autoescape=False)
         self._subjects: dict[str, Template] = {}
         self._css: dict[str, str] = {}
+        self._shells: dict[str, Template] = {}
 
     def subject(self, kind: str) -> Template:
         if kind not in self._subjects:
             self._subjects[kind] = self.plain.from_string(get(kind).subject)
         return self._subjects[kind]
+
+    def shell(self, kind: str, extension: str) -> Template:
+        """The kind's file with its content block replaced by `owner_content`."""
+        key = f"{kind}.{extension}"
+        if key not in self._shells:
+            # As the files' own blocks: the HTML's on lines of its own, the text's trimmed.
+            block = "{% block content %}\n{{ owner_content }}\n{% endblock %}"
+            if extension == "txt":
+                block = "{% block content -%}{{ owner_content }}{%- endblock %}"
+            env = self.env if extension == "html" else self.plain
+            self._shells[key] = env.from_string(f'{{% extends "emails/{key}" %}}{block}')
+        return self._shells[key]
 
     def content_css(self, colour: str) -> str:
         """The content rules in the brand colour, rendered once per colour."""

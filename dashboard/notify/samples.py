@@ -50,6 +50,7 @@ def _appointment(starts_at: datetime = APPOINTMENT_START, minutes: int = 30) -> 
         specialty="General practice",
         reason="Follow-up on blood test results",
         calendar_sequence=0,  # its invitation's SEQUENCE; no id, so the UID comes from the start time
+        patient_confirmed_at=None,  # not yet: the reminder asks them to say they're coming
     )
 
 

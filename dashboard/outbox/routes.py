@@ -23,7 +23,7 @@ from dashboard.notify.samples import sample_context
 from dashboard.outbox.forms import OutboxFilterForm
 from dashboard.pages import page_number
 from dashboard.security import OWNER, roles_required
-from dashboard.services import ServiceError
+from dashboard.services import ServiceError, email_templates
 from dashboard.services import outbox as outbox_service
 
 bp = Blueprint("outbox", __name__)
@@ -91,7 +91,7 @@ def resend(message_id: int):
 @bp.route("/emails")
 @roles_required(*OWNER)
 def gallery():
-    return render_template("outbox/gallery.html", kinds=KINDS.values())
+    return render_template("outbox/gallery.html", kinds=KINDS.values(), customised=email_templates.customised())
 
 
 @bp.route("/emails/<kind>")

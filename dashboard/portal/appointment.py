@@ -80,24 +80,30 @@ def appointment(token: str):
     )
 
 
+# What the patient reads after saying they're coming, by what the service says it did.
+_CONFIRMED = {
+    "confirmed": ("Thank you, your appointment is confirmed", "We've emailed you the details."),
+    "coming": ("Thank you for letting us know you're coming", "Nothing more to do: see you then."),
+    "already": ("You've already told us you're coming", "Nothing more to do: see you then."),
+}
+
+
 @bp.post("/appointment/<token>/confirm")
 def confirm(token: str):
+    """The patient's "I'll be there" (or "Confirm this appointment" on a requested one): a POST from
+    their appointment page, never a GET, so a mail scanner following links confirms nothing."""
     found = _appointment_from(token)
     check_form(ActionForm())
-    if found.status == AppointmentStatus.CONFIRMED:
-        return notice(
-            200, "Your appointment is already confirmed", "Nothing more to do: see you then.", **_summary(found)
-        )
     if found.status == AppointmentStatus.CANCELLED:
         return _already_cancelled(found, 409)
     refusal = _not_changeable(found, "confirm")
     if refusal is not None:
         raise refusal
     try:
-        portal.confirm(found)
+        said = portal.confirm(found)
     except ServiceError as error:
         raise Refusal(409, "We couldn't confirm this appointment", str(error), **_summary(found)) from None
-    return notice(200, "Thank you, your appointment is confirmed", "We've emailed you the details.", **_summary(found))
+    return notice(200, *_CONFIRMED[said], **_summary(found))
 
 
 def _cancelled(found):

@@ -46,14 +46,20 @@ class Booking:
     first_name: str
     last_name: str
     phone: str | None
+    patient_confirmed_at: datetime | None  # the patient said they're coming (from their link)
 
     @property
     def patient_name(self) -> str:
         return f"{self.first_name} {self.last_name}"  # as Patient.name
 
     @property
+    def patient_confirmed(self) -> bool:
+        """Confirmed, and the patient themself said they're coming (not only the desk)."""
+        return self.status == AppointmentStatus.CONFIRMED and self.patient_confirmed_at is not None
+
+    @property
     def label(self) -> str:
-        return AppointmentStatus(self.status).label
+        return "Confirmed by patient" if self.patient_confirmed else AppointmentStatus(self.status).label
 
     @property
     def is_active(self) -> bool:
@@ -85,6 +91,10 @@ class Entry:
     @property
     def label(self) -> str:
         return self.appointment.label if self.appointment is not None else self.status.capitalize()
+
+    @property
+    def patient_confirmed(self) -> bool:
+        return self.appointment is not None and self.appointment.patient_confirmed
 
     @property
     def described(self) -> str:
@@ -206,7 +216,7 @@ def read_grid(practitioner_ids: list[int], start: datetime, end: datetime) -> tu
         .order_by(Slot.starts_at)
     ).all()
     booked = [
-        Booking(*row)
+        Booking(*tuple(row))  # twelve columns, more than select()'s typed overloads take
         for row in db.session.execute(
             select(
                 Appointment.id,
@@ -220,6 +230,7 @@ def read_grid(practitioner_ids: list[int], start: datetime, end: datetime) -> tu
                 Patient.first_name,
                 Patient.last_name,
                 Patient.phone,
+                Appointment.patient_confirmed_at,
             )
             .join(Patient, Patient.id == Appointment.patient_id)
             .where(

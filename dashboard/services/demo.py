@@ -5,7 +5,6 @@ from collections.abc import Mapping
 from datetime import date, time, timedelta
 from decimal import Decimal
 
-from flask import current_app
 from sqlalchemy import func, select, update
 
 from dashboard.clinic_time import clinic_today, clinic_zone, local_to_utc
@@ -33,6 +32,7 @@ from dashboard.models import (
 from dashboard.models.base import utcnow
 from dashboard.services import billing, unit_of_work
 from dashboard.services.users import create_user
+from dashboard.settings import setting
 
 STAFF = [
     ("owner", "Aroha Ngata", Role.OWNER, None, None),
@@ -228,7 +228,7 @@ def _billing(rng: random.Random, users: list[User]) -> None:
     desk = next(u for u in users if u.role == Role.STAFF)
     today = clinic_today()
     rate = billing.tax_rate()
-    terms = timedelta(days=current_app.config["INVOICE_DUE_DAYS"])
+    terms = timedelta(days=setting("INVOICE_DUE_DAYS"))
     past = db.session.scalars(
         select(Appointment).where(Appointment.status == AppointmentStatus.COMPLETED).order_by(Appointment.starts_at)
     ).all()

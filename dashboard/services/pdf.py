@@ -12,13 +12,13 @@ import functools
 import io
 from pathlib import Path
 
-from flask import current_app
 from fontTools import ttLib
 from fpdf import FPDF
 from fpdf.fonts import SubsetMap, TTFFont
 
 from dashboard.clinic_time import clinic_date, clinic_datetime
 from dashboard.models import Invoice, Payment
+from dashboard.settings import setting
 from dashboard.wording import money, quantity
 
 FONTS = Path(__file__).resolve().parent.parent / "static" / "fonts"
@@ -78,18 +78,17 @@ class _Document(FPDF):
         for style in FONT_FILES:
             _add_parsed_font(self, style)
         self.set_title(title)
-        self.set_author(current_app.config["CLINIC_NAME"])
+        self.set_author(setting("CLINIC_NAME"))
         self.set_margins(18, 18, 18)
         self.add_page()
         self._letterhead(title)
 
     def _letterhead(self, title: str) -> None:
-        config = current_app.config
         self.set_font("DejaVu", "B", 16)
-        self.cell(0, 9, config["CLINIC_NAME"], new_x="LMARGIN", new_y="NEXT")
+        self.cell(0, 9, setting("CLINIC_NAME"), new_x="LMARGIN", new_y="NEXT")
         self.set_font("DejaVu", "", 9)
-        self.cell(0, 5, config["CLINIC_ADDRESS"], new_x="LMARGIN", new_y="NEXT")
-        self.cell(0, 5, f"Phone {config['CLINIC_PHONE']}", new_x="LMARGIN", new_y="NEXT")
+        self.cell(0, 5, setting("CLINIC_ADDRESS"), new_x="LMARGIN", new_y="NEXT")
+        self.cell(0, 5, f"Phone {setting('CLINIC_PHONE')}", new_x="LMARGIN", new_y="NEXT")
         self.ln(6)
         self.set_font("DejaVu", "B", 14)
         self.cell(0, 8, title, new_x="LMARGIN", new_y="NEXT")
@@ -113,7 +112,6 @@ class _Document(FPDF):
 
 
 def invoice_pdf(invoice: Invoice) -> bytes:
-    config = current_app.config
     doc = _Document(f"Invoice {invoice.number}")
     doc.pair("Billed to", invoice.patient.name)
     doc.pair("Issued", clinic_date(invoice.issued_on, weekday=False))
@@ -132,14 +130,14 @@ def invoice_pdf(invoice: Invoice) -> bytes:
         doc.row([("Discount", label_width, "R"), (f"-{money(invoice.discount)}", widths[3], "R")])
     if invoice.tax:
         rate = f"{(invoice.tax_rate * 100).normalize():f}%"
-        doc.row([(f"{config['CLINIC_TAX_LABEL']} {rate}", label_width, "R"), (money(invoice.tax), widths[3], "R")])
+        doc.row([(f"{setting('CLINIC_TAX_LABEL')} {rate}", label_width, "R"), (money(invoice.tax), widths[3], "R")])
     doc.row([("Total", label_width, "R"), (money(invoice.total), widths[3], "R")], bold=True)
     if invoice.amount_paid:
         doc.row([("Paid", label_width, "R"), (money(invoice.amount_paid), widths[3], "R")])
         doc.row([("Balance due", label_width, "R"), (money(invoice.balance), widths[3], "R")], bold=True)
     doc.ln(6)
     doc.set_font("DejaVu", "", 9)
-    doc.multi_cell(0, 5, f"How to pay: {config['PAYMENT_INSTRUCTIONS']}")
+    doc.multi_cell(0, 5, f"How to pay: {setting('PAYMENT_INSTRUCTIONS')}")
     return doc.bytes()
 
 

@@ -14,7 +14,6 @@ time from the moment it is written, in the clinic's zone ("tomorrow at
 import logging
 from datetime import datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -23,6 +22,7 @@ from dashboard.extensions import db
 from dashboard.models import Appointment, AppointmentStatus
 from dashboard.models.base import utcnow
 from dashboard.services import unit_of_work
+from dashboard.settings import setting
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ BATCH = 1000
 def lead_times() -> list[int]:
     """REMINDER_HOURS as whole hours, e.g. "24,2" → [24, 2]."""
     hours = []
-    for part in str(current_app.config["REMINDER_HOURS"]).split(","):
+    for part in str(setting("REMINDER_HOURS")).split(","):
         if part.strip():
             value = int(part)
             if value <= 0:

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0012'
-down_revision = '0008'  # 0009-0011 are being written alongside; the merge re-chains them
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 

@@ -2,8 +2,9 @@
 
     booking.py     a patient into an open slot (one conditional UPDATE claims it) or at a
                    time outside the schedule; the same form posted twice books once
-    changes.py     confirm, cancel, record the outcome, "an earlier time, please"; a
-                   cancelled appointment's slot opens again
+    changes.py     confirm (the desk; the patient's "I'll be there": `patient_confirms`),
+                   cancel, record the outcome, "an earlier time, please"; a cancelled
+                   appointment's slot opens again
     reschedule.py  requests to move: asked, queued, approved (the move) or declined, expired;
                    the desk's own move (`move_to`)
     emails.py      the patient's emails (held for the grace period) and the desk's notice
@@ -15,11 +16,13 @@ directly, never through this package.
 
 from dashboard.services.appointments.booking import REASON_LENGTH, Booked, SlotTaken, book, claim, create
 from dashboard.services.appointments.changes import (
+    PatientSaid,
     cancel,
     cancel_preview,
     confirm,
     free_slot,
     get,
+    patient_confirms,
     record_outcome,
     set_wants_earlier,
 )
@@ -41,6 +44,7 @@ __all__ = [
     "LISTS",
     "REASON_LENGTH",
     "Booked",
+    "PatientSaid",
     "SlotTaken",
     "approve_reschedule",
     "book",
@@ -56,6 +60,7 @@ __all__ = [
     "move",
     "move_to",
     "open_times_link",
+    "patient_confirms",
     "pending_requests",
     "record_outcome",
     "reject_preview",

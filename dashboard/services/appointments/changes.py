@@ -1,13 +1,14 @@
-"""Changing an appointment: confirming, cancelling, recording how it went, asking for earlier.
+"""Changing an appointment: confirming (the desk, or the patient's "I'll be there"), cancelling,
+recording how it went, asking for earlier.
 
 Every status change is one conditional UPDATE, so two people acting at once change
 it once; a cancelled (or moved) appointment's slot opens again.
 """
 
 import logging
+from typing import Literal
 
-from flask import current_app
-from sqlalchemy import case, select, update
+from sqlalchemy import case, literal, select, update
 from sqlalchemy.orm import joinedload
 
 from dashboard import events, notify
@@ -23,9 +24,10 @@ from dashboard.models import (
     SlotStatus,
     User,
 )
-from dashboard.models.base import utcnow
+from dashboard.models.base import UTCDateTime, utcnow
 from dashboard.services import ServiceError, rows_changed, unit_of_work
 from dashboard.services.appointments.emails import email_patient, open_times_link, patient_context
+from dashboard.settings import setting
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +58,7 @@ def appointment_for(appointment_id: int, by_user: User | None) -> Appointment:
 
 @unit_of_work()
 def confirm(appointment_id: int, by_user: User | None) -> Appointment:
-    """Confirm a requested appointment (staff, or the patient from their link: `by_user` None)."""
+    """Confirm a requested appointment (staff; the patient's own word is `patient_confirms`)."""
     appointment = appointment_for(appointment_id, by_user)
     if appointment.starts_at <= utcnow():
         raise ServiceError("That time has already passed; book the patient a new one.")
@@ -85,6 +87,39 @@ def cancel_preview(appointment_id: int, *, by_user: User, reason: str) -> tuple[
         raise ServiceError("Give a reason for the cancellation; the patient will read it.")
     extra = cancelled_context(appointment, canceller(by_user), reason)
     return patient_context("appointment_cancelled", appointment, **extra), appointment.patient.email
+
+
+PatientSaid = Literal["confirmed", "coming", "already"]
+
+
+@unit_of_work()
+def patient_confirms(appointment_id: int) -> PatientSaid:
+    """The patient says they're coming, from their link: one conditional UPDATE, on an active,
+    future appointment they haven't said so for yet. A requested one is confirmed by it and
+    emailed as the desk's confirming does ("confirmed"); a confirmed one only records their word
+    ("coming", no email); said before: "already", nothing changes. ServiceError otherwise."""
+    appointment = appointment_for(appointment_id, None)
+    now = literal(utcnow(), UTCDateTime())
+    changed = move_status(
+        appointment,
+        list(ACTIVE),
+        AppointmentStatus.CONFIRMED,
+        Appointment.starts_at > now,
+        Appointment.patient_confirmed_at.is_(None),
+        patient_confirmed_at=now,
+        # Requested until this UPDATE: confirmed by it, at the same instant (told apart below).
+        confirmed_at=case((Appointment.status == AppointmentStatus.PENDING, now), else_=Appointment.confirmed_at),
+    )
+    if not changed:
+        if appointment.starts_at <= utcnow():
+            raise ServiceError("That time has already passed. If something isn't right, please call us.")
+        if not appointment.is_active:
+            raise ServiceError(f"This appointment is {appointment.status_enum.label.lower()}.")
+        return "already"
+    if appointment.confirmed_at != appointment.patient_confirmed_at:
+        return "coming"
+    email_patient("appointment_confirmation", appointment, f"appointment:{appointment.id}:confirmation")
+    return "confirmed"
 
 
 def cancel(
@@ -122,7 +157,7 @@ def cancel(
         free_slot(appointment.slot_id)
         expire_requests_of(appointment.id)
         # Booked and cancelled within the grace period: the patient never heard of it, and won't.
-        withdrawn = current_app.config["PATIENT_EMAIL_GRACE_MINUTES"] > 0 and notify.cancel(
+        withdrawn = setting("PATIENT_EMAIL_GRACE_MINUTES") > 0 and notify.cancel(
             dedupe_key=f"appointment:{appointment.id}:confirmation", held_only=True
         )
         if not withdrawn:
@@ -173,11 +208,12 @@ def next_sequence():
     )
 
 
-def move_status(appointment: Appointment, allowed: list[str], to: str, **values) -> bool:
-    """One conditional UPDATE, so two people acting at once change it once."""
+def move_status(appointment: Appointment, allowed: list[str], to: str, *conditions, **values) -> bool:
+    """One conditional UPDATE (from a status in `allowed`, and `conditions`), so two people
+    acting at once change it once."""
     changed = rows_changed(
         update(Appointment)
-        .where(Appointment.id == appointment.id, Appointment.status.in_(allowed))
+        .where(Appointment.id == appointment.id, Appointment.status.in_(allowed), *conditions)
         .values(status=to, **values)
         .execution_options(synchronize_session=False)
     )

@@ -7,14 +7,13 @@ about a change wait that long and are withdrawn if the change is undone meanwhil
 
 from datetime import datetime, timedelta
 
-from flask import current_app
-
 from dashboard import notify, patient_links
 from dashboard.clinic_time import describe
 from dashboard.models import Appointment, AppointmentStatus
 from dashboard.models.base import utcnow
 from dashboard.navigation import external_url, path_for
 from dashboard.notify import kinds
+from dashboard.settings import setting
 
 
 def tell_desk_about(appointment: Appointment, booked_by: str) -> None:
@@ -38,7 +37,7 @@ def tell_desk_about(appointment: Appointment, booked_by: str) -> None:
 
 
 def _grace_until() -> datetime | None:
-    minutes = current_app.config["PATIENT_EMAIL_GRACE_MINUTES"]
+    minutes = setting("PATIENT_EMAIL_GRACE_MINUTES")
     return utcnow() + timedelta(minutes=minutes) if minutes > 0 else None
 
 

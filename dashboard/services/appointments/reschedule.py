@@ -161,6 +161,7 @@ def move(appointment: Appointment, slot: Slot, dedupe_key: str) -> None:
         appointment.status = AppointmentStatus.CONFIRMED
         appointment.confirmed_at = utcnow()
     appointment.wants_earlier = False
+    appointment.patient_confirmed_at = None  # they said they'd come at the old time
     db.session.flush()
     free_slot(old_slot_id)
     email_patient("reschedule_approved", appointment, dedupe_key, old_starts_at=old_starts_at)

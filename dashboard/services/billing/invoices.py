@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -22,6 +21,7 @@ from dashboard.models import Appointment, Invoice, InvoiceItem, InvoiceStatus, P
 from dashboard.models.base import utcnow
 from dashboard.services import ServiceError, rows_changed, unit_of_work
 from dashboard.services.pdf import invoice_pdf
+from dashboard.settings import setting
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ class Totals:
 
 
 def tax_rate() -> Decimal:
-    rate = decimal(current_app.config["CLINIC_TAX_RATE"] or "0", "CLINIC_TAX_RATE")
+    rate = decimal(setting("CLINIC_TAX_RATE") or "0", "CLINIC_TAX_RATE")
     if not Decimal("0") <= rate < Decimal("1"):
         raise ValueError("CLINIC_TAX_RATE must be a fraction, e.g. 0.15")
     return rate
@@ -119,7 +119,7 @@ def create_invoice(
     lines = _checked_lines(lines)
     figures = totals(lines, cents(discount))
     today = clinic_today()
-    due_on = due_on or today + timedelta(days=current_app.config["INVOICE_DUE_DAYS"])
+    due_on = due_on or today + timedelta(days=setting("INVOICE_DUE_DAYS"))
     if due_on < today:
         raise ServiceError("The due date is in the past.")
     invoice = Invoice(
@@ -233,7 +233,7 @@ def email_context(invoice: Invoice, **extra) -> dict:
     return {
         "patient": invoice.patient,
         "invoice": invoice,
-        "payment_instructions": current_app.config["PAYMENT_INSTRUCTIONS"],
+        "payment_instructions": setting("PAYMENT_INSTRUCTIONS"),
         "patient_url": patient_links.url("patient", p=invoice.patient_id),
         **extra,
     }

@@ -4,7 +4,6 @@ import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -14,6 +13,7 @@ from dashboard.extensions import db
 from dashboard.models import OWING, Invoice
 from dashboard.services import unit_of_work
 from dashboard.services.billing.invoices import email_context
+from dashboard.settings import setting
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ def send_payment_reminders(days: int | None = None, *, today: date | None = None
     side (if Redis is down, they are written here instead). The scan is one unit of work
     (it only reads) and each batch written here is its own, so a batch that fails keeps
     the ones written before it."""
-    days = days or current_app.config["PAYMENT_REMINDER_DAYS"]
+    days = days or setting("PAYMENT_REMINDER_DAYS")
     if days <= 0:
         raise ValueError("days must be positive")
     today = today or clinic_today()

@@ -2,7 +2,6 @@
 
 from datetime import datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import select, update
 
 from dashboard.extensions import db
@@ -11,6 +10,7 @@ from dashboard.notify import quiet
 from dashboard.services import rows_changed
 from dashboard.services.offers.interest import Interest, Person
 from dashboard.services.offers.rows import offer_email, patient_note, record
+from dashboard.settings import setting
 
 
 def hold_next(slot: Slot, now: datetime, *, tell: bool = True) -> Offer | None:
@@ -21,7 +21,7 @@ def hold_next(slot: Slot, now: datetime, *, tell: bool = True) -> Offer | None:
     if nxt is None or slot.status != SlotStatus.OPEN or slot.starts_at <= now:
         return None
     # Quiet hours don't count: a hold made at 7 pm with quiet hours from 8 pm runs out the next morning.
-    until = min(quiet.awake_after(now, timedelta(minutes=current_app.config["OFFER_HOLD_MINUTES"])), slot.starts_at)
+    until = min(quiet.awake_after(now, timedelta(minutes=setting("OFFER_HOLD_MINUTES"))), slot.starts_at)
     held = rows_changed(
         update(Offer)
         .where(Offer.id == nxt.id, Offer.status == OfferStatus.QUEUED)

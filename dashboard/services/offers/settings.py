@@ -3,6 +3,8 @@ and how long openings are coalesced (OFFER_COALESCE_SECONDS)."""
 
 from flask import current_app
 
+from dashboard.settings import setting
+
 EVERYONE, ONE_AT_A_TIME = "everyone", "one_at_a_time"
 MODES = (EVERYONE, ONE_AT_A_TIME)
 SHOWN = 5  # open times per email
@@ -12,7 +14,7 @@ BATCH = 1000
 
 
 def mode() -> str:
-    value = current_app.config["OFFER_MODE"]
+    value = setting("OFFER_MODE")
     return value if value in MODES else EVERYONE
 
 

@@ -10,7 +10,8 @@ package adds the patient's side:
 - `waiting`: the offers a patient may still book, and "keep me on the waiting list";
 - `page`: the patient's own page (upcoming appointments, messages, open offers);
 - `email_choices`: their email preferences and one-click unsubscribe;
-- `changes`: a patient confirms, cancels or asks to move an appointment, and the desk hears of it.
+- `changes`: a patient says they're coming (confirming a requested appointment), cancels or asks
+  to move one, and the desk hears of it.
 
 Submodules import each other directly, never through this package.
 """

@@ -1,6 +1,6 @@
-"""A patient changes an appointment from its link: confirms it, cancels it or asks to move it,
-and (cancelling, moving) the desk and the practitioner hear of it. Each is an entry point: one
-unit of work, rolled back whole when it refuses."""
+"""A patient changes an appointment from its link: says they're coming (which confirms a requested
+one), cancels it or asks to move it, and (cancelling, moving) the desk and the practitioner hear
+of it. Each is an entry point: one unit of work, rolled back whole when it refuses."""
 
 from dashboard import notify
 from dashboard.models import Appointment, RescheduleRequest
@@ -19,9 +19,10 @@ def _tell_desk(appointment: Appointment, title: str) -> None:
 
 
 @unit_of_work()
-def confirm(appointment: Appointment) -> Appointment:
-    """The patient confirms from their link. ServiceError if it can't be confirmed."""
-    return appointments.confirm(appointment.id, None)
+def confirm(appointment: Appointment) -> appointments.PatientSaid:
+    """The patient says they're coming, from their link ("I'll be there", or confirming a requested
+    one): "confirmed", "coming" or "already" (said before). ServiceError if it is past or not active."""
+    return appointments.patient_confirms(appointment.id)
 
 
 @unit_of_work()
