@@ -77,6 +77,7 @@ def _register_blueprints(app: Flask) -> None:
     from dashboard.calendar import bp as calendar_bp
     from dashboard.inventory import bp as inventory_bp
     from dashboard.main import bp as main_bp
+    from dashboard.messages import bp as messages_bp
     from dashboard.notifications import bp as notifications_bp
     from dashboard.offers import bp as offers_bp
     from dashboard.outbox import bp as outbox_bp
@@ -100,3 +101,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(billing_bp, url_prefix="/billing")
     app.register_blueprint(inventory_bp, url_prefix="/inventory")
     app.register_blueprint(waitlist_bp, url_prefix="/waitlist")
+    app.register_blueprint(messages_bp, url_prefix="/messages")

@@ -44,6 +44,7 @@ NAVIGATION = {
         ("waitlist.index", "Waiting lists"),
         ("offers.index", "Offers"),
         ("patients.index", "Patients"),
+        ("messages.index", "Messages"),
         ("inventory.index", "Stock"),
         ("billing.index", "Billing"),
         ("notifications.index", "Notifications"),
@@ -64,6 +65,7 @@ ADMIN_MENU = {
         ("outbox.index", "Outbox"),
         ("admin.settings_page", "Clinic settings"),
         ("outbox.gallery", "Emails"),
+        ("messages.index", "Messages to patients"),  # the staff's is in their header (the owner's is full)
     ],
 }
 

@@ -14,8 +14,9 @@ import pytest
 from dashboard import notify
 from dashboard.extensions import db
 from dashboard.models import ClinicLogo, EmailAttachment, Notification, Practitioner
+from dashboard.models.base import utcnow
 from dashboard.notify.samples import sample_context
-from dashboard.services import appointments, pdf, waitlist
+from dashboard.services import appointments, desk_messages, pdf, waitlist
 from dashboard.services.billing import Line, create_invoice, record_payment
 from dashboard.services.inventory import create_item
 from tests.factories import make_patient, make_slot, practitioner_of
@@ -117,6 +118,11 @@ RULES = {
     "waitlist.remove": ("POST", "/waitlist/{entry}/remove", EVERYONE),
     "offers.index": ("GET", "/offers/?slot={slot}", EVERYONE),
     # --- end waiting lists and offers ---
+    # --- messages from the desk ({desk_message}: one scheduled for tomorrow) ---
+    "messages.index": ("GET", "/messages/?q=a", {OWNER, STAFF}),
+    "messages.send": ("GET", "/messages/send", {OWNER, STAFF}),  # POST: a form; GET goes to the page
+    "messages.cancel": ("POST", "/messages/{desk_message}/cancel", {OWNER, STAFF}),
+    # --- end messages ---
 }
 
 PROTECTED = [(endpoint, *rule) for endpoint, rule in RULES.items() if rule[2] is not PUBLIC]
@@ -206,6 +212,10 @@ class _Rows(dict):
 
     def _entry(self):
         return waitlist.add(self["practitioner"], make_patient().id, by_user=self.user).id
+
+    def _desk_message(self):
+        draft = desk_messages.Draft("Car park closed", "Park on Quay Street.", patient_id=self["patient"])
+        return desk_messages.send(draft, utcnow() + timedelta(days=1), by_user=self.user).id
 
     def _item(self):
         return create_item(name="Gloves", sku="GLV-1", quantity=10, minimum_level=2, by_user=self.user).id

@@ -380,6 +380,32 @@ def test_void_needs_a_reason(client, auth, desk):
     assert "That invoice is already void." in response.get_data(as_text=True)
 
 
+def test_void_preview_shows_the_patients_email_and_queues_nothing_then_voiding_emails_them(client, auth, desk):
+    patient = make_patient("Siobhán", "O'Brien 🌿")
+    invoice = _invoice(patient, desk)
+    before = _count(EmailMessage)
+    reason = "Charged twice <by mistake>: {{ 7*7 }}\nSee INV-1."
+    page = f"/billing/{invoice.id}"
+    response = auth.post(f"{page}/void", {"reason": reason, "preview": "1"}, form_page=page)
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert 'data-testid="email-preview"' in html
+    assert f"Invoice {invoice.number} is cancelled: nothing to pay" in html
+    # The email's HTML sits in the frame's srcdoc, escaped once more for the attribute.
+    assert "Charged twice &amp;lt;by mistake&amp;gt;: {{ 7*7 }}&lt;br&gt;See INV-1." in html
+    assert _count(EmailMessage) == before
+    db.session.expire_all()
+    assert db.session.get(Invoice, invoice.id).status == InvoiceStatus.UNPAID
+
+    assert auth.post(f"{page}/void", {"reason": reason}, form_page=page).status_code == 302
+    (sent,) = _emails("invoice_void")
+    assert sent.to_addrs == patient.email
+    assert sent.subject == f"Invoice {invoice.number} is cancelled: nothing to pay"
+    assert "Charged twice <by mistake>: {{ 7*7 }}\nSee INV-1." in sent.text
+    assert "Siobhán" in sent.text
+    assert sent.patient_id == patient.id
+
+
 def test_an_invoice_with_payments_cannot_be_voided(client, auth, desk):
     invoice = _invoice(make_patient(), desk)
     _pay(auth, invoice, "10")

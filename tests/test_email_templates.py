@@ -20,7 +20,7 @@ APPOINTMENT_KINDS = [
     "reschedule_rejected",
     "new_appointment_notice",
 ]
-BILLING_KINDS = ["invoice", "payment_confirmation", "payment_reminder"]
+BILLING_KINDS = ["invoice", "invoice_void", "payment_confirmation", "payment_reminder"]
 
 # Top-level values a caller may leave out, and attributes that may be None.
 OPTIONAL_KEYS = [
@@ -65,6 +65,8 @@ def key_facts(kind: str, context: dict) -> list[str]:
         if kind == "payment_confirmation":
             facts.append("$100.00")
         return facts
+    if kind == "desk_message":
+        return [context["message_subject"], *filter(None, context["message_body"].split("\n"))]
     if kind == "low_stock_alert":
         item = context["item"]
         return [item.name, item.sku, str(item.quantity), str(item.minimum_level)]

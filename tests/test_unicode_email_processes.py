@@ -22,7 +22,7 @@ from dashboard.extensions import db
 from dashboard.models import EmailMessage, EmailStatus, Notification, Role
 from dashboard.models.base import utcnow
 from dashboard.notify.kinds import KINDS
-from dashboard.services import appointments, billing, inventory, reminders, slots, waitlist
+from dashboard.services import appointments, billing, desk_messages, inventory, reminders, slots, waitlist
 from dashboard.services.billing import Line
 from dashboard.services.users import create_user
 from tests.conftest import PASSWORD, ROOT, AuthActions, process_env
@@ -122,6 +122,14 @@ def make_every_kind(people: dict) -> dict:
     overdue.due_on = clinic_today() - timedelta(days=10)
     db.session.commit()
     assert billing.send_payment_reminders(7).written == 1
+
+    cancelled = billing.create_invoice(
+        patient_id=siobhan.id, lines=[Line("Rongoā consultation", Decimal("1"), Decimal("60"))], by_user=desk
+    )
+    billing.void(cancelled.id, "Charged twice – sorry, Siobhán 🌿", by_user=desk)
+    words = "Kia ora {{ 7*7 }},\n\nThe car park on Ōrākei Road is closed 🅿️.\nPark at the marae.\n\nNgā mihi"
+    desk_messages.send(desk_messages.Draft("Te Rangihīroa's car park – closed 🅿️", words, patient_id=long_name.id),
+                       utcnow(), by_user=desk)  # fmt: skip
 
     inventory.create_item(name="Kawakawa balm 🌿 (Ngātiwai's)", sku="KWK-1", quantity=2, minimum_level=5, by_user=desk)
 

@@ -6,6 +6,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect
 from flask_login import current_user
 
+from dashboard import email_preview
 from dashboard.forms import first_error
 from dashboard.pages import id_or_404
 from dashboard.security import DESK
@@ -45,3 +46,14 @@ def act(form, action: Callable[[], Any], done: Callable[[Any], str], back: str):
     else:
         flash(done(result), "success")
     return redirect(back)
+
+
+def preview_page(kind: str, make: Callable[[], tuple[dict, str | None]], show: Callable[[dict | None], Any]):
+    """'Preview email': `make()` asks the service for the email's context and address (nothing is
+    written), `show(preview)` renders the page with it; a refusal is flashed and the page shown without."""
+    try:
+        context, to = make()
+    except ServiceError as exc:
+        flash(str(exc), "danger")
+        return show(None), 400
+    return email_preview.page(show(email_preview.render(kind, context, to)))

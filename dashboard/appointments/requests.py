@@ -5,7 +5,8 @@ from datetime import timedelta
 from flask import render_template, url_for
 from flask_login import current_user
 
-from dashboard.appointments.blueprint import act, bp
+from dashboard import email_preview
+from dashboard.appointments.blueprint import act, bp, preview_page
 from dashboard.appointments.forms import ApproveForm, RejectForm, slot_choices
 from dashboard.clinic_time import describe
 from dashboard.extensions import db
@@ -19,13 +20,23 @@ from dashboard.services import appointments
 @bp.route("/requests")
 @roles_required(*DESK)
 def requests():
+    return _page()
+
+
+def _page(reject_form=None, preview_for: int | None = None, email_preview=None):
     now = utcnow()
     rows = []
     for req in appointments.pending_requests():
         approve_form = ApproveForm(formdata=None)
         approve_form.new_slot_id.choices = slot_choices(req.appointment.practitioner_id)
         rows.append((req, approve_form, _age(now - req.created_at)))
-    return render_template("appointments/requests.html", rows=rows, reject_form=RejectForm(formdata=None))
+    return render_template(
+        "appointments/requests.html",
+        rows=rows,
+        reject_form=reject_form or RejectForm(formdata=None),
+        preview_for=preview_for,  # the request whose form shows what was typed, and the email below
+        email_preview=email_preview,
+    )
 
 
 def _age(delta: timedelta) -> str:
@@ -64,6 +75,12 @@ def approve(request_id: int):
 def reject(request_id: int):
     _request_or_404(request_id)
     form = RejectForm()
+    if email_preview.wanted() and form.validate_on_submit():  # nothing changed: the list, with the email
+        return preview_page(
+            "reschedule_rejected",
+            lambda: appointments.reject_preview(request_id, form.reason.data, current_user),
+            lambda shown: _page(form, request_id, shown),
+        )
     return act(
         form,
         lambda: appointments.reject_reschedule(request_id, form.reason.data, current_user),

@@ -5,7 +5,8 @@ import secrets
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from dashboard.appointments.blueprint import act, appointment_or_abort, bp, is_desk
+from dashboard import email_preview
+from dashboard.appointments.blueprint import act, appointment_or_abort, bp, is_desk, preview_page
 from dashboard.appointments.forms import (
     BookingForm,
     CancelForm,
@@ -78,7 +79,10 @@ def index():
 @bp.route("/<int:appointment_id>")
 @roles_required(*EVERYONE)
 def detail(appointment_id: int):
-    appointment = appointment_or_abort(appointment_id)
+    return _detail_page(appointment_or_abort(appointment_id))
+
+
+def _detail_page(appointment, *, cancel_form=None, email_preview=None):
     requests = appointments.requests_for(appointment.id)
     pending = next((r for r in requests if r.status == RequestStatus.PENDING), None)
     future = appointment.starts_at > utcnow()
@@ -93,7 +97,8 @@ def detail(appointment_id: int):
         can_request_move=appointment.is_active and future and pending is None,
         can_ask_earlier=appointment.status in (AppointmentStatus.PENDING, AppointmentStatus.CONFIRMED) and future,
         action_form=ActionForm(formdata=None),
-        cancel_form=CancelForm(formdata=None),
+        cancel_form=cancel_form or CancelForm(formdata=None),
+        email_preview=email_preview,
         outcome_form=OutcomeForm(formdata=None),
         move_form=RescheduleRequestForm(formdata=None),
         move_to_form=_move_to_form(appointment, future),
@@ -128,6 +133,13 @@ def confirm(appointment_id: int):
 @roles_required(*EVERYONE)
 def cancel(appointment_id: int):
     form = CancelForm()
+    if email_preview.wanted() and form.validate_on_submit():  # nothing changed: the page, with the email
+        appointment = appointment_or_abort(appointment_id)
+        return preview_page(
+            "appointment_cancelled",
+            lambda: appointments.cancel_preview(appointment.id, by_user=current_user, reason=form.reason.data),
+            lambda shown: _detail_page(appointment, cancel_form=form, email_preview=shown),
+        )
     return _on(
         appointment_id,
         form,

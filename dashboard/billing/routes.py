@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from dashboard import email_preview
 from dashboard.billing.forms import InvoiceForm, PaymentForm, VoidForm
 from dashboard.clinic_time import clinic_today, clinic_zone
 from dashboard.extensions import db
@@ -117,7 +118,7 @@ def _new_page(form: InvoiceForm):
 # ------------------------------------------------------------------ one invoice
 
 
-def _detail(invoice: Invoice, *, pay_form=None, void_form=None, status: int = 200):
+def _detail(invoice: Invoice, *, pay_form=None, void_form=None, email_preview=None, status: int = 200):
     if pay_form is None:
         pay_form = PaymentForm(formdata=None)
         pay_form.amount.data = invoice.balance
@@ -132,6 +133,7 @@ def _detail(invoice: Invoice, *, pay_form=None, void_form=None, status: int = 20
         overdue_days=(today - invoice.due_on).days if owing and invoice.due_on < today else 0,
         pay_form=pay_form,
         void_form=void_form or VoidForm(formdata=None),
+        email_preview=email_preview,
         tax_label=setting("CLINIC_TAX_LABEL"),
     ), status
 
@@ -199,6 +201,10 @@ def void(invoice_id: int):
     form = VoidForm()
     if not form.validate_on_submit():
         return _detail(invoice, void_form=form, status=400)
+    if email_preview.wanted():  # nothing written: the form again, with the email it would send
+        context = billing.void_email_context(invoice, form.reason.data)
+        preview = email_preview.render("invoice_void", context, invoice.patient.email)
+        return email_preview.page(_detail(invoice, void_form=form, email_preview=preview))
     try:
         invoice = billing.void(invoice.id, form.reason.data, by_user=current_user)
     except LookupError:

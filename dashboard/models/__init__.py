@@ -2,6 +2,7 @@
 
 from dashboard.models.appointment import ACTIVE, Appointment, AppointmentStatus, RequestStatus, RescheduleRequest
 from dashboard.models.billing import OWING, Invoice, InvoiceItem, InvoiceStatus, Payment
+from dashboard.models.desk_message import DeskMessage, DeskMessageStatus
 from dashboard.models.email_template import EmailTemplateVersion
 from dashboard.models.inventory import Item, StockMovement
 from dashboard.models.notification import Notification
@@ -16,6 +17,8 @@ from dashboard.models.waitlist import WaitlistEntry
 
 __all__ = [
     "ACTIVE",
+    "DeskMessage",
+    "DeskMessageStatus",
     "OWING",
     "Invoice",
     "InvoiceItem",

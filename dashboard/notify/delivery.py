@@ -22,7 +22,7 @@ from dashboard.database import rows_changed, unit_of_work
 from dashboard.extensions import db
 from dashboard.models import EmailMessage, EmailStatus
 from dashboard.models.base import utcnow
-from dashboard.notify import mime
+from dashboard.notify import kinds, mime, quiet
 from dashboard.notify.handoff import enqueue
 from dashboard.notify.recording import GAVE_UP as GAVE_UP  # re-exported: the patients' pages read it
 from dashboard.notify.recording import Outcome, Recorder
@@ -85,9 +85,35 @@ def sweep() -> dict:
     return {"released": released, "enqueued": len(due)}
 
 
+def hold_quiet(ids: list[int]) -> list[int]:
+    """During quiet hours, move the optional emails among `ids` (queued before the window, or
+    retried inside it) to the window's end, and wake up for them then; returns the rest."""
+    until = quiet.quiet_until(utcnow()) if ids else None
+    if until is None:
+        return ids
+    optional = [kind.name for kind in kinds.KINDS.values() if kind.optional]
+    with unit_of_work():
+        held = db.session.scalars(
+            update(EmailMessage)
+            .where(
+                EmailMessage.id.in_(ids),
+                EmailMessage.status == EmailStatus.QUEUED,
+                EmailMessage.kind.in_(optional),
+                EmailMessage.next_attempt_at < until,  # (never brought forward)
+            )
+            .values(next_attempt_at=until)
+            .returning(EmailMessage.id)
+        ).all()
+    if held:
+        log.info("%d optional email(s) wait for the end of quiet hours", len(held))
+        enqueue((message_id, until) for message_id in held)
+    waiting = set(held)
+    return [message_id for message_id in ids if message_id not in waiting]
+
+
 def deliver(ids: list[int]) -> Outcome:
-    """Send the given rows that are still due; the delivery job's body."""
-    claimed = claim(ids)
+    """Send the given rows that are still due (optional ones not in quiet hours); the delivery job's body."""
+    claimed = claim(hold_quiet(ids))
     if not claimed:
         return Outcome()
     with unit_of_work():  # a read, ended before the sending (SQLite's readers hold no lock across it)

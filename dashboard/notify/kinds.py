@@ -79,6 +79,14 @@ KINDS = {
             optional=True,
         ),
         Kind(
+            "invoice_void",
+            "Invoice cancelled",
+            "Invoice {{ invoice.number }} is cancelled: nothing to pay",
+            "patient",
+        ),
+        # The desk's own words: the subject is a value printed, never a template evaluated.
+        Kind("desk_message", "Message from the clinic", "{{ message_subject }}", "patient"),
+        Kind(
             "low_stock_alert",
             "Low-stock alert",
             "Low stock: {{ item.name }} ({{ item.quantity | stock_left(item.unit) }})",

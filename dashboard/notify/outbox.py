@@ -10,7 +10,7 @@ import functools
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 from email.utils import make_msgid
 from typing import cast
 
@@ -23,7 +23,7 @@ from sqlalchemy.engine import CursorResult
 from dashboard.extensions import db
 from dashboard.models import EmailAttachment, EmailMessage, EmailStatus, PatientEmailPreference
 from dashboard.models.base import utcnow
-from dashboard.notify import handoff, ics, kinds, mime, recipients
+from dashboard.notify import handoff, ics, kinds, mime, quiet, recipients
 from dashboard.notify.queued import KEY_CHUNK, used_keys
 from dashboard.notify.render import Rendered, render_emails
 
@@ -97,8 +97,9 @@ def emails(kind: str, messages: Iterable[Message]) -> list[int]:
     alone: list[int] = []
     invites = _calendars(kind, todo)
     config = current_app.config
-    batch = _Batch(kind, kinds.get(kind).optional, config.get("ADMIN_NOTIFICATION_EMAILS") or "",
-                   mime.message_id_domain(), now)  # fmt: skip
+    optional = kinds.get(kind).optional
+    batch = _Batch(kind, optional, config.get("ADMIN_NOTIFICATION_EMAILS") or "",
+                   mime.message_id_domain(), now, quiet.window() if optional else None)  # fmt: skip
     rendered_all = render_emails(kind, [m.context for m, _ in todo])
     for index, ((message, to_list), rendered) in enumerate(zip(todo, rendered_all, strict=True)):
         row = _row(batch, message, to_list, rendered)
@@ -133,6 +134,7 @@ class _Batch:
     admins: str  # ADMIN_NOTIFICATION_EMAILS
     domain: str  # of the Message-IDs
     now: datetime
+    quiet: tuple[time, time] | None = None  # an optional kind's quiet hours: it waits for their end
 
 
 def _row(batch: _Batch, message: Message, to_list: list[str], rendered: Rendered) -> dict:
@@ -146,7 +148,9 @@ def _row(batch: _Batch, message: Message, to_list: list[str], rendered: Rendered
         "dedupe_key": message.dedupe_key,
         "status": EmailStatus.QUEUED,
         "attempts": 0,
-        "next_attempt_at": message.not_before or batch.now,
+        "next_attempt_at": quiet.not_before(message.not_before or batch.now, batch.quiet)
+        if batch.quiet
+        else message.not_before or batch.now,
         "created_at": batch.now,
         "patient_id": message.patient_id,
         "appointment_id": message.appointment_id,

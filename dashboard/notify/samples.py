@@ -191,6 +191,28 @@ def payment_reminder() -> dict:
     }
 
 
+def invoice_void() -> dict:
+    return {
+        "patient": _patient(),
+        "invoice": _invoice(),
+        "reason": "Charged twice by mistake: the same visit is on INV-2026-0141.",
+        "patient_url": patient_links.url("patient", p=PATIENT_ID),
+    }
+
+
+def desk_message() -> dict:
+    return {
+        "patient": _patient(),
+        "message_subject": "Our car park is closed on Friday",
+        "message_body": (
+            "Kia ora,\n\nThe council is resealing our car park on Friday 6 March, so please park on Quay Street"
+            " (free after 9 am).\nThe entrance on Quay Street is open as usual.\n\nNgā mihi"
+        ),
+        "written_by": "Sam at the front desk",
+        "patient_url": patient_links.url("patient", p=PATIENT_ID),
+    }
+
+
 def low_stock_alert() -> dict:
     return {
         "recipient_name": "Sam",
@@ -258,6 +280,8 @@ SAMPLES: dict[str, Callable[[], dict]] = {
     "invoice": invoice,
     "payment_confirmation": payment_confirmation,
     "payment_reminder": payment_reminder,
+    "invoice_void": invoice_void,
+    "desk_message": desk_message,
     "low_stock_alert": low_stock_alert,
     "new_appointment_notice": new_appointment_notice,
     "new_availability": new_availability,

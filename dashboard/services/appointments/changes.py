@@ -26,7 +26,7 @@ from dashboard.models import (
 )
 from dashboard.models.base import UTCDateTime, utcnow
 from dashboard.services import ServiceError, rows_changed, unit_of_work
-from dashboard.services.appointments.emails import email_patient, open_times_link
+from dashboard.services.appointments.emails import email_patient, open_times_link, patient_context
 from dashboard.settings import setting
 
 log = logging.getLogger(__name__)
@@ -67,6 +67,26 @@ def confirm(appointment_id: int, by_user: User | None) -> Appointment:
         raise ServiceError(f"This appointment is {appointment.status_enum.label.lower()}, not awaiting confirmation.")
     email_patient("appointment_confirmation", appointment, f"appointment:{appointment.id}:confirmation")
     return appointment
+
+
+def canceller(by_user: User | None, cancelled_by: str | None = None) -> str:
+    """Who the patient is told cancelled."""
+    return cancelled_by or ("the clinic" if by_user is None else f"{by_user.full_name} at the clinic")
+
+
+def cancelled_context(appointment: Appointment, who: str, reason: str, by_patient: bool = False) -> dict:
+    """The cancellation email's own values (beside the patient, the appointment and its links)."""
+    return {"cancelled_by": who, "cancelled_by_patient": by_patient, "reason": reason, **open_times_link(appointment)}
+
+
+def cancel_preview(appointment_id: int, *, by_user: User, reason: str) -> tuple[dict, str | None]:
+    """The email `cancel` would send the patient, and to whom; nothing is changed or written."""
+    appointment = appointment_for(appointment_id, by_user)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError("Give a reason for the cancellation; the patient will read it.")
+    extra = cancelled_context(appointment, canceller(by_user), reason)
+    return patient_context("appointment_cancelled", appointment, **extra), appointment.patient.email
 
 
 PatientSaid = Literal["confirmed", "coming", "already"]
@@ -122,7 +142,7 @@ def cancel(
             raise ServiceError("Give a reason for the cancellation; the patient will read it.")
         if appointment.starts_at <= utcnow() and appointment.is_active:
             raise ServiceError("This appointment has already started; mark it completed or a no-show instead.")
-        who = cancelled_by or ("the clinic" if by_user is None else f"{by_user.full_name} at the clinic")
+        who = canceller(by_user, cancelled_by)
         changed = move_status(
             appointment,
             list(ACTIVE),
@@ -145,10 +165,7 @@ def cancel(
                 "appointment_cancelled",
                 appointment,
                 f"appointment:{appointment.id}:cancelled",
-                cancelled_by=who,
-                cancelled_by_patient=by_patient,
-                reason=reason,
-                **open_times_link(appointment),
+                **cancelled_context(appointment, who, reason, by_patient),
             )
     log.info("appointment %s cancelled by %s", appointment.id, who)
     return appointment

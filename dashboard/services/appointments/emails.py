@@ -41,14 +41,19 @@ def _grace_until() -> datetime | None:
     return utcnow() + timedelta(minutes=minutes) if minutes > 0 else None
 
 
-def email_patient(kind: str, appointment: Appointment, dedupe_key: str, **context) -> int | None:
+def patient_context(kind: str, appointment: Appointment, **context) -> dict:
+    """What the patient's `kind` email about `appointment` is rendered with (also its preview's)."""
     links = patient_links.for_appointment(appointment.id, appointment.patient_id)
     if kinds.get(kind).optional:
         links |= patient_links.for_optional_email(kind, appointment.patient_id)
+    return {"patient": appointment.patient, "appointment": appointment, **links, **context}
+
+
+def email_patient(kind: str, appointment: Appointment, dedupe_key: str, **context) -> int | None:
     return notify.email(
         kind,
         to=appointment.patient.email,
-        context={"patient": appointment.patient, "appointment": appointment, **links, **context},
+        context=patient_context(kind, appointment, **context),
         dedupe_key=dedupe_key,
         not_before=_grace_until(),
         patient_id=appointment.patient_id,

@@ -10,7 +10,7 @@ from dashboard.models.base import utcnow
 from dashboard.services import ServiceError, rows_changed, unit_of_work
 from dashboard.services.appointments.booking import claim
 from dashboard.services.appointments.changes import appointment_for, free_slot, get, next_sequence
-from dashboard.services.appointments.emails import email_patient, open_times_link
+from dashboard.services.appointments.emails import email_patient, open_times_link, patient_context
 
 
 @unit_of_work()
@@ -165,6 +165,16 @@ def move(appointment: Appointment, slot: Slot, dedupe_key: str) -> None:
     db.session.flush()
     free_slot(old_slot_id)
     email_patient("reschedule_approved", appointment, dedupe_key, old_starts_at=old_starts_at)
+
+
+def reject_preview(request_id: int, reason: str, by_user: User) -> tuple[dict, str | None]:
+    """The email `reject_reschedule` would send the patient, and to whom; nothing is written."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError("Give a reason; the patient will read it.")
+    appointment = _open_request(request_id, by_user).appointment
+    context = patient_context("reschedule_rejected", appointment, reason=reason, **open_times_link(appointment))
+    return context, appointment.patient.email
 
 
 def reject_reschedule(request_id: int, reason: str, by_user: User) -> RescheduleRequest:

@@ -21,6 +21,7 @@ from dashboard.services.billing.invoices import (
     tax_rate,
     totals,
     void,
+    void_email_context,
 )
 from dashboard.services.billing.listing import invoices
 from dashboard.services.billing.payments import METHODS, record_payment
@@ -54,5 +55,6 @@ __all__ = [
     "tax_rate",
     "totals",
     "void",
+    "void_email_context",
     "write_payment_reminders",
 ]

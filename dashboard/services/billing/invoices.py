@@ -214,7 +214,19 @@ def void(invoice_id: int, reason: str, *, by_user: User) -> Invoice:
         if invoice.status == InvoiceStatus.VOID:
             raise ServiceError("That invoice is already void.")
         raise ServiceError("An invoice with payments against it can't be voided.")
+    notify.email(
+        "invoice_void",
+        to=invoice.patient.email,
+        context=void_email_context(invoice, reason),
+        dedupe_key=f"invoice:{invoice.id}:void",
+        patient_id=invoice.patient_id,
+    )
     return invoice
+
+
+def void_email_context(invoice: Invoice, reason: str) -> dict:
+    """What the patient is told when `invoice` is voided with the desk's `reason` (also the preview's)."""
+    return email_context(invoice, reason=(reason or "").strip())
 
 
 def email_context(invoice: Invoice, **extra) -> dict:

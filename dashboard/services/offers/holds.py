@@ -6,6 +6,7 @@ from sqlalchemy import select, update
 
 from dashboard.extensions import db
 from dashboard.models import Offer, OfferStatus, Practitioner, Slot, SlotStatus
+from dashboard.notify import quiet
 from dashboard.services import rows_changed
 from dashboard.services.offers.interest import Interest, Person
 from dashboard.services.offers.rows import offer_email, patient_note, record
@@ -19,7 +20,8 @@ def hold_next(slot: Slot, now: datetime, *, tell: bool = True) -> Offer | None:
     )
     if nxt is None or slot.status != SlotStatus.OPEN or slot.starts_at <= now:
         return None
-    until = min(now + timedelta(minutes=setting("OFFER_HOLD_MINUTES")), slot.starts_at)
+    # Quiet hours don't count: a hold made at 7 pm with quiet hours from 8 pm runs out the next morning.
+    until = min(quiet.awake_after(now, timedelta(minutes=setting("OFFER_HOLD_MINUTES"))), slot.starts_at)
     held = rows_changed(
         update(Offer)
         .where(Offer.id == nxt.id, Offer.status == OfferStatus.QUEUED)
