@@ -59,8 +59,11 @@ def choose_patient(page, search: str, name: str) -> None:
     opens as one types, and tick the one patient whose name starts `name`."""
     from playwright.sync_api import expect
 
-    page.get_by_label("Find a patient").fill(search)
-    page.get_by_role("button", name="Search", exact=True).click()
+    box = page.get_by_label("Find a patient")
+    box.fill(search)
+    # Enter with no suggestion picked submits the search form, as a keyboard user does; a click on
+    # "Search" can land on the suggestion list when it opens over the button (a phone, under load).
+    box.press("Enter")
     patient = page.get_by_role("radio", name=re.compile(rf"^{re.escape(name)}\b"))
     expect(patient).to_have_count(1)
     patient.check()
