@@ -48,6 +48,9 @@ class _Cache:
     loaded_at: float = 0.0
     redis_quiet_until: float = 0.0  # after a failure, Redis isn't asked until then
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # One reload at a time per process: the read takes a second pool connection, and fifty
+    # threads each holding one while they all reload would empty the pool (PostgreSQL).
+    loading: threading.Lock = field(default_factory=threading.Lock)
 
 
 def init_app(app: Flask) -> None:
@@ -120,9 +123,14 @@ def _current(app: Flask) -> dict[str, str]:
         fresh = cache.values is not None and now - cache.loaded_at < TTL
         if fresh and (version is None or version == cache.version):
             return cache.values  # type: ignore[return-value]
-    values = _load(cache.values)
-    with cache.lock:
-        cache.values, cache.loaded_at, cache.version = values, now, version
+    if not cache.loading.acquire(blocking=cache.values is None):
+        return cache.values  # type: ignore[return-value]  # another thread is reloading: the last known
+    try:
+        values = _load(cache.values)
+        with cache.lock:
+            cache.values, cache.loaded_at, cache.version = values, now, version
+    finally:
+        cache.loading.release()
     return values
 
 
