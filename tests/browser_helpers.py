@@ -51,7 +51,10 @@ def log_in(page, username: str, password: str | None = None) -> None:
     page.goto("/login")
     page.get_by_label("Username", exact=True).fill(username)
     page.get_by_label("Password", exact=True).fill(password or PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    # Wait for the answer to the form: a goto straight after the click could cancel the POST
+    # before its session cookie arrived, and the next page would ask to log in again.
+    with page.expect_navigation():
+        page.get_by_role("button", name="Log in").click()
 
 
 def choose_patient(page, search: str, name: str) -> None:
