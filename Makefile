@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
 
-.PHONY: run test lint typecheck format lock clean
+.PHONY: run test lint typecheck format lock translations clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,17 @@ PIP_COMPILE = CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile --quiet --ge
 lock: $(VENV)/.dev-installed
 	$(PIP_COMPILE) --output-file requirements.txt requirements.in
 	$(PIP_COMPILE) --output-file requirements-dev.txt requirements-dev.in
+
+# After changing any words in the pages, the emails or the Python: extract them into the template
+# (messages.pot), bring every language's catalogue up to date (new words appear untranslated,
+# changed ones fuzzy), then compile the catalogues the app reads (.mo, committed with the .po).
+# A new language: $(BIN)/pybabel init -i dashboard/translations/messages.pot -d dashboard/translations -l xx
+translations: $(VENV)/.dev-installed
+	$(BIN)/pybabel -q extract -F babel.cfg --no-location --sort-output --omit-header \
+		-k N_ -o dashboard/translations/messages.pot dashboard
+	$(BIN)/pybabel -q update -i dashboard/translations/messages.pot -d dashboard/translations \
+		--no-wrap --ignore-obsolete
+	$(BIN)/pybabel compile -d dashboard/translations --statistics
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .mypy_cache

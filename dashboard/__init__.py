@@ -25,7 +25,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
 
         app.config["SECRET_KEY"] = instance_secret_key(app.instance_path)
 
-    from dashboard import database, logs, pages, queues, sessions, settings
+    from dashboard import database, languages, logs, pages, queues, sessions, settings
 
     logs.init_app(app)
     database.init_app(app)
@@ -33,6 +33,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     settings.init_app(app)
     app.session_interface = sessions.SettingsSessionInterface()
     _init_extensions(app)
+    languages.init_app(app)
     pages.init_app(app)  # before the routes: their <int:...> ids are bounded
     _register_blueprints(app)
 

@@ -18,8 +18,10 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date
+from flask_babel import get_locale, gettext, ngettext
+
 from dashboard.settings import setting
-from dashboard.wording import plural
 
 
 class SkippedTime(ValueError):
@@ -61,7 +63,40 @@ def clinic_day(value: datetime | date | None) -> date | None:
     return None if value is None else _day(value)
 
 
+# Another language's style, as its readers write a date (CLDR patterns, through Babel): by
+# (weekday, year) for the long form and the short one, and its clock. English keeps the
+# clinic's own style below, written out by hand ("Friday 4 December 2026, 9:30 am": Babel's
+# English would say "Friday, December 4, 2026" or "9:30 AM").
+LONG = {
+    "es": {
+        (True, True): "EEEE, d 'de' MMMM 'de' y",
+        (True, False): "EEEE, d 'de' MMMM",
+        (False, True): "d 'de' MMMM 'de' y",
+        (False, False): "d 'de' MMMM",
+    },
+}
+SHORT = {
+    "es": {(True, True): "EEE d MMM y", (True, False): "EEE d MMM", (False, True): "d MMM y", (False, False): "d MMM"},
+}
+HOUR = {"es": "{hour}:{minute:02d}"}  # 24-hour: "9:30", "14:00"
+
+
+def _language() -> str:
+    locale = get_locale()  # None outside a request or a job: English
+    return "en" if locale is None else locale.language
+
+
+def _in_pattern(day: date, patterns: dict, weekday: bool, year: bool) -> str | None:
+    """The day in the current language's pattern, or None to write it the English way."""
+    language = _language()
+    if language not in patterns:
+        return None
+    return format_date(day, patterns[language][weekday, year], locale=language)
+
+
 def _long_day(day: date, weekday: bool = True, year: bool = True) -> str:
+    if (words := _in_pattern(day, LONG, weekday, year)) is not None:
+        return words
     words = f"{day.day} {day:%B}"
     if weekday:
         words = f"{day:%A} {words}"
@@ -73,6 +108,8 @@ def clinic_hour(value: datetime | time | None) -> str:
     if value is None:
         return ""
     local = _local(value) if isinstance(value, datetime) else value
+    if (style := HOUR.get(_language())) is not None:
+        return style.format(hour=local.hour, minute=local.minute)
     return f"{local.hour % 12 or 12}:{local.minute:02d} {'am' if local.hour < 12 else 'pm'}"
 
 
@@ -83,7 +120,9 @@ def clinic_date(value: datetime | date | None, weekday: bool = True, year: bool 
 
 def clinic_datetime(value: datetime | None) -> str:
     """Tuesday 3 March 2026, 9:30 am"""
-    return "" if value is None else f"{clinic_date(value)}, {clinic_hour(value)}"
+    if value is None:
+        return ""
+    return gettext("%(day)s, %(time)s", day=clinic_date(value), time=clinic_hour(value))
 
 
 def clinic_short_date(value: datetime | date | None, weekday: bool = True, year: bool = True) -> str:
@@ -91,6 +130,8 @@ def clinic_short_date(value: datetime | date | None, weekday: bool = True, year:
     if value is None:
         return ""
     day = _day(value)
+    if (short := _in_pattern(day, SHORT, weekday, year)) is not None:
+        return short
     words = f"{day.day} {day:%b}"
     if weekday:
         words = f"{day:%a} {words}"
@@ -101,12 +142,12 @@ def clinic_time(value: datetime | None, year: bool = True) -> str:
     """An instant in a table or a list: "Tue 3 Mar 2026, 9:30 am" ("Tue 3 Mar, 9:30 am" with year=False)."""
     if value is None:
         return ""
-    return f"{clinic_short_date(value, year=year)}, {clinic_hour(value)}"
+    return gettext("%(day)s, %(time)s", day=clinic_short_date(value, year=year), time=clinic_hour(value))
 
 
 def describe(moment: datetime) -> str:
     """A slot's start in a sentence (flash messages, errors, bell titles): "Fri 4 Dec at 9:30 am"."""
-    return f"{clinic_short_date(moment, year=False)} at {clinic_hour(moment)}"
+    return gettext("%(day)s at %(time)s", day=clinic_short_date(moment, year=False), time=clinic_hour(moment))
 
 
 def describe_time(moment: datetime) -> str:
@@ -124,20 +165,22 @@ def clinic_when(starts_at: datetime | None, now: datetime | None = None) -> str:
     local = _local(starts_at)
     at = clinic_hour(starts_at)
     if now is None:
-        return f"on {clinic_date(starts_at)} at {at}"
+        return gettext("on %(day)s at %(time)s", day=clinic_date(starts_at), time=at)
     # In UTC: two datetimes of one zone subtract as wall-clock times, wrong across a clock change.
     lead = starts_at.astimezone(UTC) - now.astimezone(UTC)
     minutes = math.floor(lead / timedelta(minutes=1) + 0.5)  # to the nearest, half up
     if 0 < minutes < 60:
-        return f"in {plural(minutes, 'minute')}"
+        return ngettext("in %(num)d minute", "in %(num)d minutes", minutes)
     if 60 <= minutes < 180:
-        return f"in {plural(math.floor(minutes / 60 + 0.5), 'hour')}, at {at}"
+        hours = math.floor(minutes / 60 + 0.5)
+        return ngettext("in %(num)d hour, at %(time)s", "in %(num)d hours, at %(time)s", hours, time=at)
     days = (local.date() - _local(now).date()).days
     if days == 0:
-        return f"today at {at}"
+        return gettext("today at %(time)s", time=at)
     if days == 1:
-        return f"tomorrow at {at}"
-    return f"on {clinic_date(starts_at, year=local.year != _local(now).year)} at {at}"
+        return gettext("tomorrow at %(time)s", time=at)
+    day = clinic_date(starts_at, year=local.year != _local(now).year)
+    return gettext("on %(day)s at %(time)s", day=day, time=at)
 
 
 def clinic_birth_date(value: date | None) -> str:

@@ -6,6 +6,9 @@ Ground floor: imports nothing of the application, so services and templates shar
 
 from decimal import Decimal
 
+from babel.numbers import format_decimal
+from flask_babel import get_locale
+
 from dashboard.settings import setting
 
 # English nouns, regular ones: the words counted here are ours ("day", "patient", "reminder")
@@ -68,9 +71,18 @@ def quantity(value: Decimal | int | None) -> str:
 
 
 def money(value: Decimal | None) -> str:
+    """An amount with the clinic's currency symbol, as the reader's language writes money:
+    "$1,234.50" in English, "1.234,50 $" in Spanish (Babel's CLDR data: the separators, and
+    where the symbol goes)."""
     if value is None:
         return ""
-    return f"{setting('CLINIC_CURRENCY_SYMBOL')}{Decimal(value):,.2f}"
+    symbol = setting("CLINIC_CURRENCY_SYMBOL")
+    locale = get_locale()
+    if locale is None or locale.language == "en":
+        return f"{symbol}{Decimal(value):,.2f}"
+    number = format_decimal(Decimal(value), format="#,##0.00", locale=locale)
+    pattern = locale.currency_formats["standard"].pattern.split(";")[0]
+    return pattern.replace("#,##0.00", number).replace("\xa4", symbol).strip()
 
 
 # Titles a person's name may start with: a practitioner is greeted by title and surname.

@@ -72,6 +72,8 @@ class Patient(Model):
     phone_key: Mapped[str | None] = mapped_column(_bytewise(40), index=True)  # "0211234567"
     phone_tail: Mapped[str | None] = mapped_column(_bytewise(40), index=True)  # "7654321120": its end as a start
     email_key: Mapped[str | None] = mapped_column(_bytewise(254), index=True)  # lower case
+    # What their emails and their own pages are written in (dashboard/languages.py).
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     @property

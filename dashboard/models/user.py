@@ -36,6 +36,7 @@ class User(UserMixin, Model):
     active: Mapped[bool] = mapped_column(default=True)
     # Gets the low-stock alerts (bell, and email unless turned off).
     inventory_keeper: Mapped[bool] = mapped_column(default=False, server_default=false())
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")  # their pages and emails
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # In every session and remember-me cookie (see get_id); bumping it ends them all: logout,

@@ -111,7 +111,7 @@ class Compiler:
         self.html = make_sandbox(app, autoescape=True)
         self.plain = make_sandbox(app, autoescape=False)
         self.marker: tuple | None = None
-        self.in_use: dict[str, Custom] = {}
+        self.in_use: dict[tuple[str, str], Custom] = {}
 
     def sandbox(self, part: str) -> EmailSandbox:
         return self.html if part == "html" else self.plain
@@ -119,7 +119,7 @@ class Compiler:
     def compile(self, part: str, source: str) -> Template:
         return self.sandbox(part).from_string(source)
 
-    def current(self) -> dict[str, Custom]:
+    def current(self) -> dict[tuple[str, str], Custom]:
         # The newest id, and its time: an emptied table (tests) gives ids out again.
         try:
             newest = db.session.execute(
@@ -135,15 +135,14 @@ class Compiler:
             self.marker = marker
         return self.in_use
 
-    def _load(self) -> dict[str, Custom]:
-        newest = (
-            select(func.max(EmailTemplateVersion.id))
-            .where(EmailTemplateVersion.language == LANGUAGE)
-            .group_by(EmailTemplateVersion.kind)
+    def _load(self) -> dict[tuple[str, str], Custom]:
+        """The version in use of each (kind, language) an owner has edited."""
+        newest = select(func.max(EmailTemplateVersion.id)).group_by(
+            EmailTemplateVersion.kind, EmailTemplateVersion.language
         )
         rows = db.session.scalars(select(EmailTemplateVersion).where(EmailTemplateVersion.id.in_(newest))).all()
         return {
-            row.kind: Custom(row.id, *(self.compile(part, getattr(row, part)) for part in PARTS))
+            (row.kind, row.language): Custom(row.id, *(self.compile(part, getattr(row, part)) for part in PARTS))
             for row in rows
             if not row.is_default
         }
@@ -157,7 +156,7 @@ def compiler(app: Flask | None = None) -> Compiler:
     return found
 
 
-_batch: ContextVar[dict[str, Custom] | None] = ContextVar("custom_emails_batch", default=None)
+_batch: ContextVar[dict[tuple[str, str], Custom] | None] = ContextVar("custom_emails_batch", default=None)
 
 
 def look_up_once() -> Token:
@@ -169,9 +168,10 @@ def looked_up(token: Token) -> None:
     _batch.reset(token)
 
 
-def in_use(kind: str) -> Custom | None:
+def in_use(kind: str, language: str = LANGUAGE) -> Custom | None:
+    """The owner's version of `kind` in `language` now, or None: the files' words."""
     batch = _batch.get()
-    return (batch if batch is not None else compiler().current()).get(kind)
+    return (batch if batch is not None else compiler().current()).get((kind, language))
 
 
 # The files' content blocks: what an owner starts from, and what "compare with the default" shows.

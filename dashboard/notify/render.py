@@ -5,7 +5,8 @@ clients drop <style> blocks, so every element carries its styles inline: the
 shell in emails/_base.html is written that way, and the `inline_styles`
 filter copies the rules of emails/_content.css into each kind's content.
 Dates are shown in the clinic's time zone through the same filters the pages
-use.
+use. Each email is written in its reader's language (`languages.of_context`): the
+files' words through gettext, the owner's words in that language's version.
 """
 
 import logging
@@ -19,9 +20,11 @@ from types import SimpleNamespace
 
 import css_inline
 from flask import Flask, current_app
+from flask_babel import get_translations, gettext
 from jinja2 import Environment, Template
 from markupsafe import Markup
 
+from dashboard import languages
 from dashboard.notify import batch, custom
 from dashboard.notify.kinds import get
 from dashboard.settings import setting
@@ -60,7 +63,7 @@ def _render(kind: str, context: dict, recording: batch.Recording | None = None) 
     skeleton of a batch (the subject left as it is, the body given a stand-in for it)."""
     templates = email_templates(current_app)
     context = {"clinic": clinic_context(), "kind": get(kind), **context}
-    owned = custom.in_use(kind)
+    owned = custom.in_use(kind, languages.current())
     if owned is not None:
         try:
             return _render_custom(templates, kind, owned, context, recording)
@@ -88,8 +91,9 @@ def _render_custom(templates, kind: str, owned: custom.Custom, context: dict, re
 
 def render_owned(kind: str, owned: custom.Custom, context: dict) -> Rendered:
     """An email in an owner's words that may not be saved yet (a preview): errors propagate."""
-    context = {"clinic": clinic_context(), "kind": get(kind), **context}
-    return _finished(*_render_custom(email_templates(current_app), kind, owned, context, None))
+    with languages.writing_in(languages.of_context(context)):
+        context = {"clinic": clinic_context(), "kind": get(kind), **context}
+        return _finished(*_render_custom(email_templates(current_app), kind, owned, context, None))
 
 
 def _finished(subject: str, html: str, text: str) -> Rendered:
@@ -97,7 +101,8 @@ def _finished(subject: str, html: str, text: str) -> Rendered:
 
 
 def render_email(kind: str, context: dict) -> Rendered:
-    return _finished(*_render(kind, context))
+    with languages.writing_in(languages.of_context(context)):
+        return _finished(*_render(kind, context))
 
 
 SUBJECT_LENGTH = 300  # the outbox's column
@@ -115,8 +120,22 @@ def render_emails(kind: str, contexts: Iterable[dict]) -> list[Rendered]:
     Recipients whose emails differ only in their own values (a fan-out: the same
     times, each their own name and links) share one rendering, filled in per
     recipient (see `dashboard.notify.batch`); the CSS inlining of everything
-    rendered is done at the end in one call, which css_inline spreads over the cores."""
+    rendered is done at the end in one call, which css_inline spreads over the cores.
+    Each language's readers are a batch of their own, written in it."""
     contexts = list(contexts)
+    by_language: dict[str, list[int]] = {}
+    for index, context in enumerate(contexts):
+        by_language.setdefault(languages.of_context(context), []).append(index)
+    results: list[Rendered | None] = [None] * len(contexts)
+    for language, indices in by_language.items():
+        with languages.writing_in(language):
+            for index, rendered in zip(indices, _render_batch(kind, [contexts[i] for i in indices]), strict=True):
+                results[index] = rendered
+    return [rendered for rendered in results if rendered is not None]
+
+
+def _render_batch(kind: str, contexts: list[dict]) -> list[Rendered]:
+    """render_emails for readers of one language, written in the current one."""
     results: dict[int, Rendered] = {}  # by position; every one is filled below
     held = _Held()
     reset = _held.set(held)
@@ -155,7 +174,7 @@ def render_emails(kind: str, contexts: Iterable[dict]) -> list[Rendered]:
         for index in indices[1:]:
             results[index] = _finished(*skeleton.fill(contexts[index], one_line))
     if again:
-        for index, rendered in zip(again, render_emails_in_full(kind, [contexts[i] for i in again]), strict=True):
+        for index, rendered in zip(again, _render_in_full(kind, [contexts[i] for i in again]), strict=True):
             results[index] = rendered
     return [results[index] for index in range(len(contexts))]
 
@@ -183,6 +202,18 @@ def _same(ours: Rendered, full: Rendered) -> bool:
 
 def render_emails_in_full(kind: str, contexts: list[dict]) -> list[Rendered]:
     """Every email rendered on its own, the CSS of all of them inlined in one call."""
+    rendered: list[Rendered | None] = [None] * len(contexts)
+    by_language: dict[str, list[int]] = {}
+    for index, context in enumerate(contexts):
+        by_language.setdefault(languages.of_context(context), []).append(index)
+    for language, indices in by_language.items():
+        with languages.writing_in(language):
+            for index, one in zip(indices, _render_in_full(kind, [contexts[i] for i in indices]), strict=True):
+                rendered[index] = one
+    return [one for one in rendered if one is not None]
+
+
+def _render_in_full(kind: str, contexts: list[dict]) -> list[Rendered]:
     held = _Held()
     reset = _held.set(held)
     once = custom.look_up_once()
@@ -236,17 +267,27 @@ class EmailTemplates:
             extensions=list(pages.extensions),
         )
         self.env.filters.update(pages.filters)
+        # Flask-Babel's gettext, as the pages have it: the catalogue of the language being written in.
+        self.env.add_extension("jinja2.ext.i18n")
+        self.env.install_gettext_callables(  # type: ignore[attr-defined]  # the i18n extension's
+            gettext=lambda message: get_translations().ugettext(message),
+            ngettext=lambda singular, plural, n: get_translations().ungettext(singular, plural, n),
+            newstyle=True,
+        )
         # A subject is plain text: it is escaped once, where HTML shows it (<title>,
         # the outbox page), never when it is made.
         self.plain = self.env.overlay(autoescape=False)
-        self._subjects: dict[str, Template] = {}
+        self._subjects: dict[tuple[str, str], Template] = {}
         self._css: dict[str, str] = {}
         self._shells: dict[str, Template] = {}
 
     def subject(self, kind: str) -> Template:
-        if kind not in self._subjects:
-            self._subjects[kind] = self.plain.from_string(get(kind).subject)
-        return self._subjects[kind]
+        """The kind's subject in the language being written in: its msgid is the template's
+        source (kinds.py), so a catalogue translates the whole template, variables and all."""
+        key = (kind, languages.current())
+        if key not in self._subjects:
+            self._subjects[key] = self.plain.from_string(gettext(get(kind).subject))
+        return self._subjects[key]
 
     def shell(self, kind: str, extension: str) -> Template:
         """The kind's file with its content block replaced by `owner_content`."""

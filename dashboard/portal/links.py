@@ -3,7 +3,7 @@ shown by the blueprint's `notice`), and the links the pages give to the patient'
 
 from flask import g, url_for
 
-from dashboard import patient_links
+from dashboard import languages, patient_links
 from dashboard.services import portal
 
 
@@ -52,6 +52,7 @@ def id_of(ids: dict, name: str) -> int:
 def load_patient(patient_id: int):
     found = portal.patient(patient_id)
     g.patient_id = found.id  # from here on, refusals link to the patient's own page
+    languages.for_patient(found.language)  # and the page is in their language
     return found
 
 

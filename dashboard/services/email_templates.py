@@ -44,7 +44,8 @@ def current_draft(kind: str) -> Draft:
 
 
 def customised() -> set[str]:
-    return set(custom.compiler().current())
+    """The kinds an owner has given their own words, in any language."""
+    return {kind for kind, _language in custom.compiler().current()}
 
 
 def versions(kind: str) -> list[EmailTemplateVersion]:
