@@ -120,7 +120,8 @@ def _current(app: Flask) -> dict[str, str]:
     now = time.monotonic()
     version = _version(app, cache, now)
     with cache.lock:
-        fresh = cache.values is not None and now - cache.loaded_at < TTL
+        # A load "in the future" is never fresh (a clock a test set by hand, then gave back).
+        fresh = cache.values is not None and 0 <= now - cache.loaded_at < TTL
         if fresh and (version is None or version == cache.version):
             return cache.values  # type: ignore[return-value]
     if not cache.loading.acquire(blocking=cache.values is None):
