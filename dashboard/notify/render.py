@@ -19,19 +19,16 @@ from html import unescape
 from types import SimpleNamespace
 
 import css_inline
-from flask import Flask, current_app
-from flask_babel import get_translations, gettext
-from jinja2 import Environment, Template
+from flask import current_app
 from markupsafe import Markup
 
 from dashboard import languages
 from dashboard.notify import batch, custom
+from dashboard.notify.environment import email_templates
 from dashboard.notify.kinds import get
 from dashboard.settings import setting
 
 log = logging.getLogger(__name__)
-
-CONTENT_CSS = "emails/_content.css"
 
 
 @dataclass
@@ -122,16 +119,19 @@ def render_emails(kind: str, contexts: Iterable[dict]) -> list[Rendered]:
     recipient (see `dashboard.notify.batch`); the CSS inlining of everything
     rendered is done at the end in one call, which css_inline spreads over the cores.
     Each language's readers are a batch of their own, written in it."""
-    contexts = list(contexts)
+    return _per_language(kind, list(contexts), _render_batch)
+
+
+def _per_language(kind: str, contexts: list[dict], render) -> list[Rendered]:
+    """`render(kind, contexts)` once per language among the readers, in it; in their order."""
     by_language: dict[str, list[int]] = {}
     for index, context in enumerate(contexts):
         by_language.setdefault(languages.of_context(context), []).append(index)
-    results: list[Rendered | None] = [None] * len(contexts)
+    results: dict[int, Rendered] = {}
     for language, indices in by_language.items():
         with languages.writing_in(language):
-            for index, rendered in zip(indices, _render_batch(kind, [contexts[i] for i in indices]), strict=True):
-                results[index] = rendered
-    return [rendered for rendered in results if rendered is not None]
+            results.update(zip(indices, render(kind, [contexts[i] for i in indices]), strict=True))
+    return [results[index] for index in range(len(contexts))]
 
 
 def _render_batch(kind: str, contexts: list[dict]) -> list[Rendered]:
@@ -202,15 +202,7 @@ def _same(ours: Rendered, full: Rendered) -> bool:
 
 def render_emails_in_full(kind: str, contexts: list[dict]) -> list[Rendered]:
     """Every email rendered on its own, the CSS of all of them inlined in one call."""
-    rendered: list[Rendered | None] = [None] * len(contexts)
-    by_language: dict[str, list[int]] = {}
-    for index, context in enumerate(contexts):
-        by_language.setdefault(languages.of_context(context), []).append(index)
-    for language, indices in by_language.items():
-        with languages.writing_in(language):
-            for index, one in zip(indices, _render_in_full(kind, [contexts[i] for i in indices]), strict=True):
-                rendered[index] = one
-    return [one for one in rendered if one is not None]
+    return _per_language(kind, contexts, _render_in_full)
 
 
 def _render_in_full(kind: str, contexts: list[dict]) -> list[Rendered]:
@@ -250,69 +242,6 @@ class _Held:
 
 
 _held: ContextVar[_Held | None] = ContextVar("email_inlining_held", default=None)
-
-
-class EmailTemplates:
-    """The Jinja environment emails render in: the app's templates and filters,
-    but none of the page globals (request, session, url_for, CSRF). An email is
-    rendered in requests and jobs alike and must depend only on its context, and
-    a fan-out renders thousands: each render copies the globals into its context."""
-
-    def __init__(self, app: Flask):
-        pages = app.jinja_env
-        self.env = Environment(
-            loader=pages.loader,
-            autoescape=pages.autoescape,
-            auto_reload=pages.auto_reload,
-            extensions=list(pages.extensions),
-        )
-        self.env.filters.update(pages.filters)
-        # Flask-Babel's gettext, as the pages have it: the catalogue of the language being written in.
-        self.env.add_extension("jinja2.ext.i18n")
-        self.env.install_gettext_callables(  # type: ignore[attr-defined]  # the i18n extension's
-            gettext=lambda message: get_translations().ugettext(message),
-            ngettext=lambda singular, plural, n: get_translations().ungettext(singular, plural, n),
-            newstyle=True,
-        )
-        # A subject is plain text: it is escaped once, where HTML shows it (<title>,
-        # the outbox page), never when it is made.
-        self.plain = self.env.overlay(autoescape=False)
-        self._subjects: dict[tuple[str, str], Template] = {}
-        self._css: dict[str, str] = {}
-        self._shells: dict[str, Template] = {}
-
-    def subject(self, kind: str) -> Template:
-        """The kind's subject in the language being written in: its msgid is the template's
-        source (kinds.py), so a catalogue translates the whole template, variables and all."""
-        key = (kind, languages.current())
-        if key not in self._subjects:
-            self._subjects[key] = self.plain.from_string(gettext(get(kind).subject))
-        return self._subjects[key]
-
-    def shell(self, kind: str, extension: str) -> Template:
-        """The kind's file with its content block replaced by `owner_content`."""
-        key = f"{kind}.{extension}"
-        if key not in self._shells:
-            # As the files' own blocks: the HTML's on lines of its own, the text's trimmed.
-            block = "{% block content %}\n{{ owner_content }}\n{% endblock %}"
-            if extension == "txt":
-                block = "{% block content -%}{{ owner_content }}{%- endblock %}"
-            env = self.env if extension == "html" else self.plain
-            self._shells[key] = env.from_string(f'{{% extends "emails/{key}" %}}{block}')
-        return self._shells[key]
-
-    def content_css(self, colour: str) -> str:
-        """The content rules in the brand colour, rendered once per colour."""
-        if colour not in self._css:
-            self._css[colour] = self.env.get_template(CONTENT_CSS).render(colour=colour)
-        return self._css[colour]
-
-
-def email_templates(app: Flask) -> EmailTemplates:
-    templates = app.extensions.get("email_templates")
-    if templates is None:
-        templates = app.extensions["email_templates"] = EmailTemplates(app)
-    return templates
 
 
 def inline_styles(fragment: str, colour: str) -> Markup:
