@@ -8,8 +8,12 @@ never elsewhere: "Fri 4 Dec 2026, 9:30 am", "Fri 4 Dec at 9:30 am", "Fri 4 Dec".
 Pages, emails, PDFs and services all format through this module; nothing else
 calls strftime on a date a person reads. It is also the clinic's clock: its zone,
 today's date there, and a wall-clock time there as a UTC instant. Ground floor: it
-imports nothing of the application but dashboard/wording.py and
-dashboard/settings.py (the clinic's zone is a setting the owner may change).
+imports nothing of the application but dashboard/settings.py (the clinic's zone is a
+setting the owner may change).
+
+In another language (the reader's: dashboard/languages.py) the same moments are written
+as that language writes them, through Babel's CLDR data: "viernes, 4 de diciembre de
+2026, 9:30"; the words around them ("today at", "in 2 hours") are gettext's.
 """
 
 import math
