@@ -60,7 +60,9 @@ PATIENT_COUNT = 50
 NAMED_PATIENTS = [
     ("Grace", "Clarke"), ("Grace", "Clarke"), ("Grace", "Clarke"), ("Mereana", "Pōmare"),
     ("Tāmati", "Ngātiwai"), ("Ānahera", "Te Rangi"), ("Siobhán", "O'Brien"), ("Wiremu", "Tūhoe"),
+    ("Mateo", "Núñez"), ("Lucía", "Fernández-O'Connor"),
 ]  # fmt: skip
+SPANISH_SPEAKERS = {("Mateo", "Núñez"), ("Lucía", "Fernández-O'Connor")}  # their emails and pages in Spanish
 REASONS = [
     "Check-up", "Follow-up", "Toothache", "Cleaning", "Brace adjustment", "Blood test results",
     "Vaccination", "Consultation", "", "",
@@ -119,6 +121,7 @@ def seed(password: str) -> dict[str, int]:
                 email=f"{slug}{i}@patients.example.org",
                 phone=f"+64 21 {rng.randint(100, 999)} {rng.randint(1000, 9999)}",
                 date_of_birth=date(1940, 1, 1) + timedelta(days=births.randint(0, 365 * 80)),
+                language="es" if (first, last) in SPANISH_SPEAKERS else "en",
             )
         )
     db.session.flush()
