@@ -9,7 +9,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from dashboard import queues
+from dashboard import languages, queues
 from dashboard.extensions import db
 from dashboard.models import EmailMessage, EmailStatus, Role
 from dashboard.models.base import utcnow
@@ -157,20 +157,28 @@ def emails_group():
 @click.option("--out", "out_dir", default="emails-preview", show_default=True, help="Folder to write into.")
 @with_appcontext
 def emails_preview_command(out_dir):
-    """Render every kind of email with sample data to OUT/<kind>.html, .txt and .eml for review."""
+    """Render every kind of email with sample data, in every language, to OUT/<kind>.html, .txt
+    and .eml for review (another language's with its code: OUT/<kind>.es.eml)."""
 
     folder = Path(out_dir)
     folder.mkdir(parents=True, exist_ok=True)
-    for kind in KINDS.values():
-        context = sample_context(kind.name)
-        rendered = render_email(kind.name, context)
-        (folder / f"{kind.name}.html").write_text(rendered.html)
-        (folder / f"{kind.name}.txt").write_text(f"Subject: {rendered.subject}\n\n{rendered.text}")
-        attachments = [calendar_attachment(kind.name, context)] if kind.calendar else []
-        message = SimpleNamespace(
-            id=0, subject=rendered.subject, html=rendered.html, text=rendered.text, smtp_message_id=None,
-            recipients=["patient@example.org"], attachments=attachments,
-            list_unsubscribe=context.get("unsubscribe_url") if kind.optional else None,
-        )  # fmt: skip
-        (folder / f"{kind.name}.eml").write_bytes(mime.to_bytes(message))
-    click.echo(f"Wrote {len(KINDS)} emails (HTML, text and .eml) to {folder}/")
+    for language in languages.LANGUAGES:
+        with languages.writing_in(language):
+            for kind in KINDS.values():
+                _write_preview(folder, kind, language)
+    click.echo(f"Wrote {len(KINDS)} emails (HTML, text and .eml) in {len(languages.LANGUAGES)} languages to {folder}/")
+
+
+def _write_preview(folder: Path, kind, language: str) -> None:
+    context = {**sample_context(kind.name), "language": language}
+    rendered = render_email(kind.name, context)
+    name = kind.name if language == languages.DEFAULT else f"{kind.name}.{language}"
+    (folder / f"{name}.html").write_text(rendered.html)
+    (folder / f"{name}.txt").write_text(f"Subject: {rendered.subject}\n\n{rendered.text}")
+    attachments = [calendar_attachment(kind.name, context)] if kind.calendar else []
+    message = SimpleNamespace(
+        id=0, subject=rendered.subject, html=rendered.html, text=rendered.text, smtp_message_id=None,
+        recipients=["patient@example.org"], attachments=attachments,
+        list_unsubscribe=context.get("unsubscribe_url") if kind.optional else None,
+    )  # fmt: skip
+    (folder / f"{name}.eml").write_bytes(mime.to_bytes(message))

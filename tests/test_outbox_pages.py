@@ -107,9 +107,11 @@ def test_flask_emails_preview_writes_every_kind(runner, tmp_path):
     result = runner.invoke(args=["emails", "preview", "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
     for kind in KINDS:
-        assert (tmp_path / f"{kind}.html").read_text().startswith("<")
-        assert (tmp_path / f"{kind}.txt").read_text().startswith("Subject: ")
-        assert b"MIME-Version: 1.0" in (tmp_path / f"{kind}.eml").read_bytes()
+        for name in (kind, f"{kind}.es"):  # English's, and Spanish's by its code
+            assert (tmp_path / f"{name}.html").read_text().startswith("<")
+            assert (tmp_path / f"{name}.txt").read_text().startswith("Subject: ")
+            assert b"MIME-Version: 1.0" in (tmp_path / f"{name}.eml").read_bytes()
+    assert "de 2026" in (tmp_path / "appointment_reminder.es.txt").read_text()  # "4 de marzo de 2026"
     for kind, method in [("appointment_reminder", "REQUEST"), ("appointment_cancelled", "CANCEL")]:
         message = email.message_from_bytes((tmp_path / f"{kind}.eml").read_bytes(), policy=email.policy.default)
         [invitation] = [p for p in message.iter_attachments() if p.get_content_type() == "text/calendar"]
