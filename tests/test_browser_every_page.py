@@ -32,6 +32,7 @@ pytestmark = pytest.mark.browser
 
 AXE = Path(__file__).parent / "vendor" / "axe-core-4.14.1" / "axe.min.js"
 PATIENT = "patient"
+PATIENT_ES = "patient-es"  # the same pages for a patient who reads Spanish: longer words, same screens
 USERNAMES = {OWNER: "olive", STAFF: "sam", PRACTITIONER: "drwho"}
 
 # GET endpoints that are not pages a person reads, and why they are not visited here.
@@ -126,9 +127,11 @@ def _staff_paths(people, role: str) -> list[str]:
     return [path.format(**ids) for _, path in pages]
 
 
-def _portal_paths(people) -> list[str]:
+def _portal_paths(people, language: str = "en") -> list[str]:
     practitioner = practitioner_of(people[PRACTITIONER])
     mere = make_patient("Mere", "Pōmare-O'Brien 🌿")
+    mere.language = language
+    db.session.commit()
     booked = appointments.book(
         patient_id=mere.id, slot_id=make_slot(practitioner, starts_in=timedelta(days=4)).id, by_user=people[STAFF]
     ).appointment
@@ -208,7 +211,10 @@ class Visit:
 
 
 def visit_every_page(browser, live_server, people, role: str) -> None:
-    paths = _portal_paths(people) if role == PATIENT else _staff_paths(people, role)
+    if role in (PATIENT, PATIENT_ES):
+        paths = _portal_paths(people, "es" if role == PATIENT_ES else "en")
+    else:
+        paths = _staff_paths(people, role)
     visit = Visit(browser, live_server, role)
     try:
         for path in paths:
@@ -220,6 +226,6 @@ def visit_every_page(browser, live_server, people, role: str) -> None:
 
 # The owner and the patients here; staff and practitioners in test_browser_every_page_desk.py, so
 # that pytest-xdist's --dist loadfile (a module per worker) runs the two halves side by side.
-@pytest.mark.parametrize("role", [OWNER, PATIENT])
+@pytest.mark.parametrize("role", [OWNER, PATIENT, PATIENT_ES])
 def test_every_page_fits_and_passes_axe(browser, live_server, people, role):
     visit_every_page(browser, live_server, people, role)
