@@ -1,6 +1,8 @@
 """What every patient page shares: reading its own purpose's signed link, refusing (`Refusal`,
 shown by the blueprint's `notice`), and the links the pages give to the patient's other pages."""
 
+from contextlib import suppress
+
 from flask import g, url_for
 from flask_babel import gettext as _
 
@@ -52,7 +54,8 @@ def read(purpose: str, token: str) -> dict:
     """The ids the link carries; a 410 refusal if it is past its lifetime, 400 if it isn't ours."""
     try:
         return patient_links.read(purpose, token)
-    except patient_links.LinkExpired:
+    except patient_links.LinkExpired as expired:
+        _in_their_language(expired.ids)
         raise Refusal(
             410,
             _("This link has expired"),
@@ -63,6 +66,13 @@ def read(purpose: str, token: str) -> dict:
         ) from None
     except patient_links.LinkInvalid:
         raise invalid() from None
+
+
+def _in_their_language(ids: dict) -> None:
+    """An expired link is still one we made: its refusal is in its patient's language. Only that:
+    no link to their page (a fresh one) from a link past its lifetime."""
+    with suppress(portal.NotFound):
+        languages.for_patient(portal.patient(ids.get("p", 0)).language)  # a bad id is NotFound too
 
 
 def invalid() -> Refusal:
