@@ -108,6 +108,7 @@ def test_their_own_page_and_their_appointments_page_are_in_spanish(client, app, 
     me = client.get(f"/p/me/{patient_links.token('patient', p=lucia.patient.id)}")
     spanish(me, "Hola, Lucía", "Sus próximas citas", "Ver o cambiar", "Confirmada", "Horas que le ofrecemos", when)
     spanish(me, "Reservar una nueva hora", "Mensajes", "Elija qué correos recibe")
+    spanish(me, "Drwho Person tiene una nueva hora para usted, el ")  # the message the offer left, as written
 
     manage = appointment_links(lucia.appointment)["manage_url"]
     page = spanish(client.get(manage), "Su cita", "Allí estaré", "Pedir otra hora", "Cancelar esta cita", when)
@@ -223,9 +224,12 @@ def test_an_english_patients_pages_are_unchanged(client, app, people):
     appointment = appointments.book(
         patient_id=ana.id, slot_id=make_slot(practitioner).id, by_user=people["staff"]
     ).appointment
+    waitlist.add(practitioner.id, ana.id, by_user=people["staff"])
+    offers.fan_out(practitioner.id, [make_slot(practitioner, starts_in=timedelta(days=4)).id])
     links = appointment_links(appointment)
     with app.test_request_context():
         when = clinic_datetime(appointment.starts_at)
+    assert "Drwho Person has a new time for you, from " in text(client.get(links["patient_url"]))
     pages = {
         links["patient_url"]: "Your upcoming appointments",
         links["manage_url"]: "I'll be there",
