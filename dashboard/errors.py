@@ -3,21 +3,37 @@
 import logging
 
 from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 log = logging.getLogger(__name__)
 
+
+def N_(message: str) -> str:
+    """Marks words kept as data for `make translations`; they are translated where shown (`words`)."""
+    return message
+
+
 MESSAGES = {
-    400: ("Bad request", "The request could not be understood. Please go back and try again."),
-    401: ("Please log in", "You need to log in to see this page."),
-    403: ("Not allowed", "Your account does not have access to this page."),
-    404: ("Not found", "There is nothing at this address."),
-    405: ("Not allowed", "That action is not possible on this page."),
-    413: ("Too large", "What you sent is too large."),
-    429: ("Too many attempts", "Too many attempts. Please wait a few minutes and try again."),
-    500: ("Something went wrong", "Something went wrong on our side. Nothing you entered is lost: please try again."),
+    400: (N_("Bad request"), N_("The request could not be understood. Please go back and try again.")),
+    401: (N_("Please log in"), N_("You need to log in to see this page.")),
+    403: (N_("Not allowed"), N_("Your account does not have access to this page.")),
+    404: (N_("Not found"), N_("There is nothing at this address.")),
+    405: (N_("Not allowed"), N_("That action is not possible on this page.")),
+    413: (N_("Too large"), N_("What you sent is too large.")),
+    429: (N_("Too many attempts"), N_("Too many attempts. Please wait a few minutes and try again.")),
+    500: (
+        N_("Something went wrong"),
+        N_("Something went wrong on our side. Nothing you entered is lost: please try again."),
+    ),
 }  # fmt: skip
+
+
+def words(status: int) -> tuple[str, str]:
+    """The title and message of an error page with this status, in the page's language."""
+    title, message = MESSAGES.get(status, MESSAGES[400])
+    return _(title), _(message)
 
 
 def wants_json() -> bool:
@@ -26,7 +42,7 @@ def wants_json() -> bool:
 
 
 def render_error(status: int, title: str | None = None, message: str | None = None):
-    default_title, default_message = MESSAGES.get(status, MESSAGES[400])
+    default_title, default_message = words(status)
     title, message = title or default_title, message or default_message
     if wants_json():
         return jsonify(error=title, message=message), status
@@ -38,8 +54,11 @@ def init_app(app: Flask) -> None:
     def csrf_error(error):
         return render_error(
             400,
-            "This form has expired",
-            "The form expired or was opened in another session. Please go back, reload the page and submit it again.",
+            _("This form has expired"),
+            _(
+                "The form expired or was opened in another session. "
+                "Please go back, reload the page and submit it again."
+            ),
         )
 
     @app.before_request
@@ -48,7 +67,7 @@ def init_app(app: Flask) -> None:
         even compare it): a clear 400 here instead of a database error later."""
         fields = [request.args] + ([request.form] if request.method in ("POST", "PUT", "PATCH") else [])
         if any("\x00" in value for values in fields for _, value in values.items(multi=True)):
-            return render_error(400, "Unexpected character", "Part of what was sent contains a NUL character.")
+            return render_error(400, _("Unexpected character"), _("Part of what was sent contains a NUL character."))
         return None
 
     @app.errorhandler(HTTPException)

@@ -37,6 +37,11 @@ def choices() -> list[tuple[str, str]]:
     return list(LANGUAGES.items())
 
 
+def name_of(code: str | None) -> str:
+    """A language's name in itself ("Español"); English for a code we don't write in."""
+    return LANGUAGES[known(code)]
+
+
 def current() -> str:
     """The language being written in now: "en", "es"."""
     locale = get_locale()
@@ -81,3 +86,12 @@ def of_context(context: dict) -> str:
 
 def init_app(app: Flask) -> None:
     Babel(app, locale_selector=_select)  # catalogues in dashboard/translations/
+    app.add_template_global(current, name="current_language")  # <html lang="{{ current_language() }}">
+    app.add_template_global(name_of, name="language_name")
+
+    @app.before_request
+    def _choose_afresh() -> None:
+        """Each request chooses its own language, even one sharing its app context (and so `g`,
+        where Flask-Babel keeps its choice) with the requests before it, as a test client's do."""
+        g.pop("language", None)
+        refresh()

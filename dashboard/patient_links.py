@@ -36,7 +36,12 @@ class LinkInvalid(Exception):
 
 
 class LinkExpired(Exception):
-    """A real link, but past its lifetime."""
+    """A real link, but past its lifetime. `ids` are what it carried: enough to say so in its
+    patient's language, and never to act on (nor to make them a fresh link)."""
+
+    def __init__(self, purpose: str, ids: object = None) -> None:
+        super().__init__(purpose)
+        self.ids = ids if isinstance(ids, dict) else {}
 
 
 @dataclass(frozen=True)
@@ -161,7 +166,8 @@ def read(purpose: str, value: str) -> dict:
     try:
         ids = serializer.loads(value, max_age=int(LIFETIMES[purpose].total_seconds()))
     except SignatureExpired as exc:
-        raise LinkExpired(purpose) from exc
+        _valid, carried = serializer.loads_unsafe(value)  # signed by us (just checked), only too old
+        raise LinkExpired(purpose, carried) from exc
     except BadSignature as exc:
         raise LinkInvalid(purpose) from exc
     if not isinstance(ids, dict):

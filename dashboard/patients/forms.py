@@ -1,8 +1,11 @@
+from flask_babel import lazy_gettext as _
 from flask_wtf import FlaskForm
-from wtforms import EmailField, StringField, ValidationError
+from wtforms import EmailField, SelectField, StringField, ValidationError
 from wtforms.validators import DataRequired, Length, Optional
 
+from dashboard import languages
 from dashboard.clinic_time import clinic_birth_date, parse_clinic_date
+from dashboard.forms import language_choices
 from dashboard.services import ServiceError
 from dashboard.services.patients import EMAIL_LENGTH, NAME_LENGTH, PHONE_LENGTH, check_date_of_birth
 
@@ -39,3 +42,7 @@ class PatientForm(FlaskForm):
     date_of_birth = DateOfBirthField("Date of birth", validators=[Optional(), _possible_birth])
     email = EmailField("Email", validators=[Optional(), Length(max=EMAIL_LENGTH)])
     phone = StringField("Phone", validators=[Optional(), Length(max=PHONE_LENGTH)])
+    # Each language named in itself; the patient may change it on their preferences page.
+    language = SelectField(
+        _("Language for emails and their pages"), choices=language_choices(), default=languages.DEFAULT
+    )

@@ -43,6 +43,7 @@ def new():
                 email=form.email.data,
                 phone=form.phone.data,
                 date_of_birth=form.date_of_birth.data,
+                language=form.language.data,
             )
         except ServiceError as exc:
             flash(str(exc), "danger")
@@ -86,6 +87,7 @@ def edit(patient_id: int):
                 email=form.email.data,
                 phone=form.phone.data,
                 date_of_birth=form.date_of_birth.data,
+                language=form.language.data,
             )
         except ServiceError as exc:
             flash(str(exc), "danger")

@@ -1,12 +1,14 @@
 """One appointment from its link: see it, confirm it, cancel it, or ask to move it."""
 
 from flask import render_template
+from flask_babel import gettext as _
 
 from dashboard.forms import ActionForm
 from dashboard.models import AppointmentStatus
 from dashboard.portal.blueprint import bp, notice
 from dashboard.portal.forms import CancelForm, RescheduleForm
 from dashboard.portal.links import (
+    N_,
     Refusal,
     availability_url,
     check_form,
@@ -15,6 +17,7 @@ from dashboard.portal.links import (
     manage_url,
     patient_url,
     read,
+    said,
 )
 from dashboard.services import ServiceError, portal
 
@@ -27,7 +30,14 @@ def _appointment_from(token: str):
 
 
 def _summary(appointment) -> dict:
-    return {"appointment": appointment, "links": [(manage_url(appointment), "See your appointment")]}
+    return {"appointment": appointment, "links": [(manage_url(appointment), _("See your appointment"))]}
+
+
+_TOO_LATE = {
+    "confirm": N_("It's too late to confirm it online. If something isn't right, please call us."),
+    "cancel": N_("It's too late to cancel it online. If something isn't right, please call us."),
+    "move": N_("It's too late to move it online. If something isn't right, please call us."),
+}
 
 
 def _not_changeable(appointment, doing: str) -> Refusal | None:
@@ -35,21 +45,18 @@ def _not_changeable(appointment, doing: str) -> Refusal | None:
     if appointment.status == AppointmentStatus.CANCELLED:
         return None  # each page says "already cancelled" its own way
     if not appointment.is_active or portal.is_past(appointment):
-        return Refusal(
-            409,
-            "This appointment has passed",
-            f"It's too late to {doing} it online. If something isn't right, please call us.",
-            **_summary(appointment),
-        )
+        return Refusal(409, _("This appointment has passed"), _(_TOO_LATE[doing]), **_summary(appointment))
     return None
 
 
 def _already_cancelled(appointment, status: int = 200):
-    who = appointment.cancelled_by or "the clinic"
+    who = appointment.cancelled_by
     return notice(
         status,
-        "This appointment is already cancelled",
-        f"It was cancelled by {who}. If you'd like a new appointment, please call us.",
+        _("This appointment is already cancelled"),
+        _("It was cancelled by %(who)s. If you'd like a new appointment, please call us.", who=who)
+        if who
+        else _("It was cancelled by the clinic. If you'd like a new appointment, please call us."),
         **_summary(appointment),
     )
 
@@ -57,8 +64,8 @@ def _already_cancelled(appointment, status: int = 200):
 def _already_asked(appointment):
     return notice(
         200,
-        "You've already asked to move this appointment",
-        "The clinic will email you with another time. Until then, your appointment stays as it is.",
+        _("You've already asked to move this appointment"),
+        _("The clinic will email you with another time. Until then, your appointment stays as it is."),
         **_summary(appointment),
     )
 
@@ -82,9 +89,9 @@ def appointment(token: str):
 
 # What the patient reads after saying they're coming, by what the service says it did.
 _CONFIRMED = {
-    "confirmed": ("Thank you, your appointment is confirmed", "We've emailed you the details."),
-    "coming": ("Thank you for letting us know you're coming", "Nothing more to do: see you then."),
-    "already": ("You've already told us you're coming", "Nothing more to do: see you then."),
+    "confirmed": (N_("Thank you, your appointment is confirmed"), N_("We've emailed you the details.")),
+    "coming": (N_("Thank you for letting us know you're coming"), N_("Nothing more to do: see you then.")),
+    "already": (N_("You've already told us you're coming"), N_("Nothing more to do: see you then.")),
 }
 
 
@@ -100,21 +107,23 @@ def confirm(token: str):
     if refusal is not None:
         raise refusal
     try:
-        said = portal.confirm(found)
+        done = portal.confirm(found)
     except ServiceError as error:
-        raise Refusal(409, "We couldn't confirm this appointment", str(error), **_summary(found)) from None
-    return notice(200, *_CONFIRMED[said], **_summary(found))
+        raise Refusal(409, _("We couldn't confirm this appointment"), said(error), **_summary(found)) from None
+    title, message = _CONFIRMED[done]
+    return notice(200, _(title), _(message), **_summary(found))
 
 
 def _cancelled(found):
     again = found.practitioner.active
     return notice(
         200,
-        "Your appointment is cancelled",
-        "We've emailed you to confirm. If you'd like another time, "
-        + ("book one below or call us." if again else "please call us."),
+        _("Your appointment is cancelled"),
+        _("We've emailed you to confirm. If you'd like another time, book one below or call us.")
+        if again
+        else _("We've emailed you to confirm. If you'd like another time, please call us."),
         appointment=found,
-        links=[(availability_url(found.patient_id, found.practitioner_id), "Book again")] if again else [],
+        links=[(availability_url(found.patient_id, found.practitioner_id), _("Book again"))] if again else [],
     )
 
 
@@ -134,7 +143,7 @@ def cancel(token: str):
             # The service rolled its unit back, so `found` is read afresh here.
             if found.status == AppointmentStatus.CANCELLED:  # cancelled a moment ago, by them or the clinic
                 return _already_cancelled(found)
-            raise Refusal(409, "We couldn't cancel this appointment", str(error), **_summary(found)) from None
+            raise Refusal(409, _("We couldn't cancel this appointment"), said(error), **_summary(found)) from None
         return _cancelled(found)
     return render_template(
         "portal/cancel.html", appointment=found, form=form, manage_url=manage_url(found)
@@ -158,11 +167,11 @@ def reschedule(token: str):
         except ServiceError as error:
             if portal.pending_request(found.id) is not None:  # asked a moment ago
                 return _already_asked(found)
-            raise Refusal(409, "We couldn't ask the clinic", str(error), **_summary(found)) from None
+            raise Refusal(409, _("We couldn't ask the clinic"), said(error), **_summary(found)) from None
         return notice(
             200,
-            "We've asked the clinic",
-            "They'll find you another time and email you. Until then, your appointment stays as it is.",
+            _("We've asked the clinic"),
+            _("They'll find you another time and email you. Until then, your appointment stays as it is."),
             **_summary(found),
         )
     return render_template(

@@ -23,12 +23,13 @@ refusing in `links`.
 import logging
 
 from flask import Blueprint, g, render_template, request
+from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from dashboard.errors import MESSAGES
+from dashboard.errors import words
 from dashboard.forms import ActionForm
-from dashboard.portal.links import Refusal, patient_url
+from dashboard.portal.links import N_, Refusal, patient_url
 from dashboard.services import portal
 
 log = logging.getLogger(__name__)
@@ -50,14 +51,22 @@ def _refused(refusal: Refusal):
     return notice(refusal.status, refusal.title, refusal.message, **refusal.context)
 
 
+_NOT_FOUND = {
+    "appointment": N_("We couldn't find this appointment"),
+    "slot": N_("We couldn't find this time"),
+    "offer": N_("We couldn't find this offer"),
+}
+
+
 @bp.errorhandler(portal.NotFound)
 def _not_found(error: portal.NotFound):
-    what = {"appointment": "this appointment", "slot": "this time", "offer": "this offer"}.get(str(error), "this")
     return notice(
         404,
-        f"We couldn't find {what}",
-        "It may have been removed, or the link may belong to someone else. "
-        "Please call us and we'll sort it out with you.",
+        _(_NOT_FOUND.get(str(error), N_("We couldn't find this"))),
+        _(
+            "It may have been removed, or the link may belong to someone else. "
+            "Please call us and we'll sort it out with you."
+        ),
     )
 
 
@@ -65,14 +74,14 @@ def _not_found(error: portal.NotFound):
 def _form_expired(error: CSRFError):
     return notice(
         400,
-        "This page has expired",
-        "Please go back, reload the page and try again. Nothing has been changed.",
+        _("This page has expired"),
+        _("Please go back, reload the page and try again. Nothing has been changed."),
     )
 
 
 @bp.errorhandler(HTTPException)
 def _http_error(error: HTTPException):
-    title, message = MESSAGES.get(error.code or 400, MESSAGES[400])
+    title, message = words(error.code or 400)
     return notice(error.code or 400, title, message)
 
 
@@ -83,8 +92,11 @@ def _unexpected(error: Exception):
     log.exception("unhandled error on %s %s", request.method, request.path)
     return notice(
         500,
-        "Something went wrong",
-        "Something went wrong on our side, and nothing may have been saved. Please try again in a moment, or call us.",
+        _("Something went wrong"),
+        _(
+            "Something went wrong on our side, and nothing may have been saved. "
+            "Please try again in a moment, or call us."
+        ),
     )
 
 

@@ -1,6 +1,7 @@
 """Booking an offered time from its link, turning it down, and a practitioner's open times."""
 
 from flask import render_template, request, url_for
+from flask_babel import gettext as _
 
 from dashboard import patient_links
 from dashboard.forms import ActionForm
@@ -8,6 +9,7 @@ from dashboard.models import OfferStatus
 from dashboard.models.base import utcnow
 from dashboard.portal.blueprint import bp, notice
 from dashboard.portal.links import (
+    N_,
     Refusal,
     availability_url,
     check_form,
@@ -17,6 +19,7 @@ from dashboard.portal.links import (
     patient_of,
     patient_url,
     read,
+    said,
 )
 from dashboard.services import ServiceError, offers, portal
 from dashboard.services.appointments import SlotTaken
@@ -31,7 +34,7 @@ def _other_times(offer, token: str) -> dict:
     which is what lets their buttons book), and a button to stay on the waiting list. One at a time,
     open times are in other people's queues: a link to the open-times page instead."""
     practitioner = offer.slot.practitioner
-    more = [(availability_url(offer.patient_id, practitioner.id), "See other open times")]
+    more = [(availability_url(offer.patient_id, practitioner.id), _("See other open times"))]
     if not practitioner.active:
         return {"links": more}
     context = {
@@ -50,19 +53,19 @@ def _other_times(offer, token: str) -> dict:
 # What the page says for each reason an offer can't be booked (offers.why_not_bookable)
 WORDS = {
     NotBookable.DECLINED: (
-        "You turned this time down",
-        "You told us this time didn't suit you, so it has gone to someone else.",
+        N_("You turned this time down"),
+        N_("You told us this time didn't suit you, so it has gone to someone else."),
     ),
-    NotBookable.TAKEN: ("This time has been taken", "Someone else booked it first."),
-    NotBookable.CLOSED: ("This time is no longer available", "The clinic has closed this time."),
-    NotBookable.PASSED: ("This time has passed", "This appointment time is already in the past."),
+    NotBookable.TAKEN: (N_("This time has been taken"), N_("Someone else booked it first.")),
+    NotBookable.CLOSED: (N_("This time is no longer available"), N_("The clinic has closed this time.")),
+    NotBookable.PASSED: (N_("This time has passed"), N_("This appointment time is already in the past.")),
     NotBookable.HELD_FOR_ANOTHER: (
-        "This time is held for someone else",
-        "Someone who has been waiting longer gets the first chance at it. We'll email you if it comes to you.",
+        N_("This time is held for someone else"),
+        N_("Someone who has been waiting longer gets the first chance at it. We'll email you if it comes to you."),
     ),
     NotBookable.ENDED: (
-        "This offer has ended",
-        "We held this time for you for a while; it has now gone to the next person waiting.",
+        N_("This offer has ended"),
+        N_("We held this time for you for a while; it has now gone to the next person waiting."),
     ),
 }
 
@@ -74,17 +77,17 @@ def _offer_refusal(offer, token: str) -> Refusal | None:
     reason = offers.why_not_bookable(offer, utcnow())
     if reason is None:
         return None
-    title, message = WORDS[reason]
+    title, message = (_(words) for words in WORDS[reason])
     if reason is NotBookable.HELD_FOR_ANOTHER:
         return Refusal(409, title, message)
     if reason is NotBookable.DECLINED:
-        more = [(availability_url(offer.patient_id, offer.slot.practitioner_id), "See other open times")]
+        more = [(availability_url(offer.patient_id, offer.slot.practitioner_id), _("See other open times"))]
         return Refusal(409, title, message, links=more)
     return Refusal(409, title, message, **_other_times(offer, token))
 
 
 def _booked_page(appointment, *, repeated: bool):
-    title = "You already booked this time" if repeated else "You're booked"
+    title = _("You already booked this time") if repeated else _("You're booked")
     return render_template(
         "portal/booked.html",
         title=title,
@@ -106,8 +109,8 @@ def _book_now(offer, token: str):
         practitioner = offer.slot.practitioner
         return notice(
             409,
-            "This time is held for someone else" if held_for_another else "This time was just taken",
-            str(taken),
+            _("This time is held for someone else") if held_for_another else _("This time was just taken"),
+            said(taken),
             alternatives=portal.bookable(patient_id, taken.alternatives),
             book_token=token,
             practitioner=practitioner,
@@ -115,7 +118,7 @@ def _book_now(offer, token: str):
         )
     except ServiceError as error:
         raise _offer_refusal(portal.offer(patient_id, slot_id), token) or Refusal(
-            409, "We couldn't book this time", str(error)
+            409, _("We couldn't book this time"), said(error)
         ) from None
     return _booked_page(result.appointment, repeated=result.repeated)
 
@@ -147,26 +150,26 @@ def decline(token: str, slot_id: int):
     patient_id = patient_of("book", token)
     offer = portal.offer(patient_id, slot_id)
     check_form(ActionForm())
-    more = [(availability_url(patient_id, offer.slot.practitioner_id), "See other open times")]
+    more = [(availability_url(patient_id, offer.slot.practitioner_id), _("See other open times"))]
     if offer.status == OfferStatus.DECLINED:
         return notice(
-            200, "You've already told us", "You said this time didn't suit you; nothing more to do.", links=more
+            200, _("You've already told us"), _("You said this time didn't suit you; nothing more to do."), links=more
         )
     if offer.status == OfferStatus.BOOKED and offer.appointment_id:
         booked = portal.appointment(offer.appointment_id, patient_id)
         raise Refusal(
             409,
-            "You booked this time",
-            "You can cancel the appointment from its page if it no longer suits you.",
-            links=[(manage_url(booked), "See your appointment")],
+            _("You booked this time"),
+            _("You can cancel the appointment from its page if it no longer suits you."),
+            links=[(manage_url(booked), _("See your appointment"))],
         )
     try:
         offers.decline(patient_id, slot_id)
     except ServiceError as error:
         raise _offer_refusal(portal.offer(patient_id, slot_id), token) or Refusal(
-            409, "This offer is no longer open", str(error)
+            409, _("This offer is no longer open"), said(error)
         ) from None
-    return notice(200, "Thanks, we'll offer it to someone else", "Thank you for letting us know.", links=more)
+    return notice(200, _("Thanks, we'll offer it to someone else"), _("Thank you for letting us know."), links=more)
 
 
 @bp.route("/availability/<token>")

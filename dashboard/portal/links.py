@@ -1,10 +1,42 @@
 """What every patient page shares: reading its own purpose's signed link, refusing (`Refusal`,
 shown by the blueprint's `notice`), and the links the pages give to the patient's other pages."""
 
+from contextlib import suppress
+
 from flask import g, url_for
+from flask_babel import gettext as _
 
 from dashboard import languages, patient_links
 from dashboard.services import portal
+
+
+def N_(message: str) -> str:
+    """Marks words kept as data for `make translations`: translated (`_()`) where they are shown."""
+    return message
+
+
+# What the services say to a patient when they refuse (shown as they are: `said`), marked here so
+# that the catalogue has them; a message the services build with names in it stays English.
+SERVICE_WORDS = [
+    N_("That time was just taken by someone else."),
+    N_("That slot is blocked; choose another time."),
+    N_("This time is being held for someone else who was waiting longer."),
+    N_("This offer is no longer open."),
+    N_("This time wasn't offered to you."),
+    N_("That time has already passed."),
+    N_("That time has already passed. If something isn't right, please call us."),
+    N_("There is already a request to move this appointment waiting for an answer."),
+    N_("Only a pending or confirmed appointment can be moved."),
+    N_("That appointment has already started."),
+]
+
+# The appointments' states as a patient reads them (AppointmentStatus.label), translated where shown.
+STATUS_WORDS = [N_("Requested"), N_("Confirmed"), N_("Cancelled"), N_("Completed"), N_("No-show")]
+
+
+def said(error: Exception) -> str:
+    """What a service's refusal says, in the patient's language when the catalogue has it."""
+    return _(str(error))
 
 
 class Refusal(Exception):
@@ -22,23 +54,35 @@ def read(purpose: str, token: str) -> dict:
     """The ids the link carries; a 410 refusal if it is past its lifetime, 400 if it isn't ours."""
     try:
         return patient_links.read(purpose, token)
-    except patient_links.LinkExpired:
+    except patient_links.LinkExpired as expired:
+        _in_their_language(expired.ids)
         raise Refusal(
             410,
-            "This link has expired",
-            "For your security, the links in our emails only work for a while. "
-            "Please use the link in a more recent email, or call us and we'll help.",
+            _("This link has expired"),
+            _(
+                "For your security, the links in our emails only work for a while. "
+                "Please use the link in a more recent email, or call us and we'll help."
+            ),
         ) from None
     except patient_links.LinkInvalid:
         raise invalid() from None
 
 
+def _in_their_language(ids: dict) -> None:
+    """An expired link is still one we made: its refusal is in its patient's language. Only that:
+    no link to their page (a fresh one) from a link past its lifetime."""
+    with suppress(portal.NotFound):
+        languages.for_patient(portal.patient(ids.get("p", 0)).language)  # a bad id is NotFound too
+
+
 def invalid() -> Refusal:
     return Refusal(
         400,
-        "This link isn't valid",
-        "It may have been cut short or changed on its way to you. Please open the whole link from your email "
-        "(or copy all of it into your browser), or call us and we'll help.",
+        _("This link isn't valid"),
+        _(
+            "It may have been cut short or changed on its way to you. Please open the whole link from your email "
+            "(or copy all of it into your browser), or call us and we'll help."
+        ),
     )
 
 
@@ -66,7 +110,7 @@ def patient_of(purpose: str, token: str) -> int:
 def check_form(form) -> None:
     if not form.validate_on_submit():
         raise Refusal(
-            400, "This page has expired", "Please go back, reload the page and try again. Nothing has changed."
+            400, _("This page has expired"), _("Please go back, reload the page and try again. Nothing has changed.")
         )
 
 

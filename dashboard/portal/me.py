@@ -3,6 +3,7 @@
 import logging
 
 from flask import redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from dashboard import patient_links
 from dashboard.extensions import csrf
@@ -46,10 +47,15 @@ def preferences(token: str):
     patient_id = id_of(read("preferences", token), "p")
     who = load_patient(patient_id)
     kinds = portal.optional_kinds()
-    form = preferences_form(kinds, portal.preferences(patient_id))
+    form = preferences_form(kinds, portal.preferences(patient_id), who.language)
     if form.validate_on_submit():
-        portal.save_preferences(patient_id, {k.name: bool(form[k.name].data) for k in kinds})
-        return redirect(url_for("portal.preferences", token=token, saved=1))
+        wanted = {k.name: bool(form[k.name].data) for k in kinds}
+        try:
+            portal.save_preferences(patient_id, wanted, language=form.language.data)
+        except ServiceError as error:
+            form.language.errors = [str(error)]
+        else:  # the page again, in the language just chosen (load_patient reads it afresh)
+            return redirect(url_for("portal.preferences", token=token, saved=1))
     return render_template(
         "portal/preferences.html",
         patient=who,
@@ -69,10 +75,10 @@ def _unsubscribed(patient_id: int, kind, links: list):
     log.info("patient %s unsubscribed from %s%s", patient_id, kind.name, " (one-click)" if one_click else "")
     return notice(
         200,
-        f"You're unsubscribed from {kind.label.lower()} emails",
-        "We won't send you these emails any more."
+        _("You're unsubscribed from %(kind)s emails", kind=_(kind.label).lower()),
+        _("We won't send you these emails any more.")
         if changed
-        else "You had already unsubscribed; we won't send you these emails.",
+        else _("You had already unsubscribed; we won't send you these emails."),
         links=links,
     )
 
@@ -87,7 +93,7 @@ def unsubscribe(token: str):
     except ServiceError:
         raise invalid() from None
     load_patient(patient_id)
-    links = [(preferences_url(patient_id), "Change your email preferences")]
+    links = [(preferences_url(patient_id), _("Change your email preferences"))]
     if request.method == "POST":
         return _unsubscribed(patient_id, kind, links)
     # GET changes nothing: mail scanners open links to check them.

@@ -6,6 +6,7 @@ from datetime import date
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 
+from dashboard import languages
 from dashboard.clinic_time import clinic_birth_date, clinic_today
 from dashboard.extensions import db
 from dashboard.models import EmailMessage, EmailStatus, Patient
@@ -122,6 +123,13 @@ def _clean(first_name: str, last_name: str, email: str | None, phone: str | None
     }
 
 
+def _language(code: str | None) -> str:
+    """The language of a patient's emails and pages, one we write in."""
+    if code not in languages.LANGUAGES:
+        raise ServiceError("Choose the patient's language from the list.")
+    return languages.known(code)
+
+
 @unit_of_work()
 def create(
     *,
@@ -130,9 +138,10 @@ def create(
     email: str | None = None,
     phone: str | None = None,
     date_of_birth: date | None = None,
+    language: str = languages.DEFAULT,
 ) -> Patient:
     """A new patient; their number comes from their id as the row is inserted (models/patient.py)."""
-    patient = Patient(**_clean(first_name, last_name, email, phone, date_of_birth))
+    patient = Patient(**_clean(first_name, last_name, email, phone, date_of_birth), language=_language(language))
     db.session.add(patient)
     db.session.flush()
     return patient
@@ -147,12 +156,16 @@ def update(
     email: str | None = None,
     phone: str | None = None,
     date_of_birth: date | None = None,
+    language: str | None = None,
 ) -> Patient:
+    """The patient's details saved; their language too when given (None keeps it)."""
     patient = db.session.get(Patient, patient_id)
     if patient is None:
         raise ServiceError("That patient no longer exists.")
     for key, value in _clean(first_name, last_name, email, phone, date_of_birth).items():
         setattr(patient, key, value)
+    if language is not None:
+        patient.language = _language(language)
     return patient
 
 

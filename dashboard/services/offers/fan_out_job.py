@@ -93,7 +93,7 @@ def _offer_to_everyone(practitioner: Practitioner, new: list[Slot], people: list
     # Everyone offered the same times shares one list of them, so the emails render once;
     # and their messages read the same (the first time and how many).
     times: dict[tuple[int, ...], list[Shown]] = {}
-    notes_for: dict[tuple[int, ...], dict] = {}
+    notes_for: dict[tuple[tuple[int, ...], str], dict] = {}  # and by language: each reads theirs
     links = patient_links.Links()
     for start in range(0, len(people), BATCH):
         rows, messages, notes = [], [], []
@@ -105,10 +105,13 @@ def _offer_to_everyone(practitioner: Practitioner, new: list[Slot], people: list
             rows += [offer_row(s, interest, rank, OfferStatus.OFFERED, now) for s in theirs]
             ids = tuple(s.id for s in theirs)
             if ids not in times:
-                times[ids], notes_for[ids] = shown_times(theirs), patient_note(practitioner, 0, theirs)
+                times[ids] = shown_times(theirs)
+            language = interest.patient.language
+            if (ids, language) not in notes_for:
+                notes_for[ids, language] = patient_note(practitioner, 0, theirs, language=language)
             key_of = f"offers:{key}:patient:{interest.patient.id}"
             messages.append(offer_email(practitioner, interest, theirs, key_of, times=times[ids], links=links))
-            notes.append({**notes_for[ids], "patient_id": interest.patient.id})
+            notes.append({**notes_for[ids, language], "patient_id": interest.patient.id})
         # A unit (a commit) per BATCH patients, on purpose: 5,000 waiting is five short transactions,
         # each queueing its emails' delivery as it commits, so the first patients hear of the time
         # while the rest are written (bench/offers_fan_out.py, docs/DESIGN.md). A job that dies

@@ -39,7 +39,7 @@ def hold_next(slot: Slot, now: datetime, *, tell: bool = True) -> Offer | None:
         [],
         # Each hold is news: the same offer is held again when its slot comes round once more.
         [offer_email(practitioner, interest, [slot], f"offer:{nxt.id}:held:{int(now.timestamp())}", held_until=until)],
-        [patient_note(practitioner, nxt.patient_id, [slot], held_until=until)],
+        [patient_note(practitioner, nxt.patient_id, [slot], held_until=until, language=interest.patient.language)],
     )
     return nxt
 
@@ -52,5 +52,5 @@ def tell_held(practitioner: Practitioner, interest: Interest, holds: list[tuple[
     record(
         [],
         [offer_email(practitioner, interest, times, f"{key}:patient:{patient_id}", held_until=until)],
-        [patient_note(practitioner, patient_id, times, held_until=until)],
+        [patient_note(practitioner, patient_id, times, held_until=until, language=interest.patient.language)],
     )

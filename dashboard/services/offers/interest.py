@@ -31,6 +31,7 @@ class Person:
     first_name: str
     last_name: str
     email: str | None
+    language: str = "en"  # their emails and the messages on their page are written in it
 
     @property
     def name(self) -> str:
@@ -38,7 +39,7 @@ class Person:
 
     @classmethod
     def of(cls, patient: Patient) -> "Person":
-        return cls(patient.id, patient.first_name, patient.last_name, patient.email)
+        return cls(patient.id, patient.first_name, patient.last_name, patient.email, patient.language)
 
 
 @dataclass
@@ -92,6 +93,7 @@ def interested(practitioner_id: int, *, now: datetime | None = None) -> list[Int
             Patient.first_name,
             Patient.last_name,
             Patient.email,
+            Patient.language,
         )
         .join(Patient, Patient.id == WaitlistEntry.patient_id)
         .where(
@@ -102,7 +104,7 @@ def interested(practitioner_id: int, *, now: datetime | None = None) -> list[Int
     ):
         found.append(
             Interest(
-                Person(entry.patient_id, entry.first_name, entry.last_name, entry.email),
+                Person(entry.patient_id, entry.first_name, entry.last_name, entry.email, entry.language),
                 InterestReason.WAITLIST,
                 entry.id,
                 urgent=entry.urgent,

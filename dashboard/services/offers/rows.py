@@ -5,11 +5,12 @@ marking slots offered. Helpers: they write in the caller's transaction and never
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import insert, null, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from dashboard import notify, patient_links
+from dashboard import languages, notify, patient_links
 from dashboard.clinic_time import describe
 from dashboard.extensions import db
 from dashboard.models import OPEN_OFFERS, Offer, PatientMessage, Practitioner, Slot
@@ -94,11 +95,22 @@ def shown_times(offered: list[Slot]) -> list[Shown]:
     return [Shown(s.id, s.starts_at, s.ends_at) for s in offered]
 
 
-def patient_note(practitioner, patient_id: int, offered: list[Slot], held_until=None) -> dict:
-    first = describe(offered[0].starts_at)
-    title = f"{practitioner.name} has {new_times(len(offered))} for you, from {first}"
-    if held_until is not None:
-        title = f"{practitioner.name} is holding {first} for you until {describe(held_until)}"
+def patient_note(practitioner, patient_id: int, offered: list[Slot], held_until=None, language: str = "en") -> dict:
+    """The message on the patient's page, in their language (it is kept as written)."""
+    with languages.writing_in(language):
+        name, first, n = practitioner.name, describe(offered[0].starts_at), len(offered)
+        title = (
+            _("%(name)s has a new time for you, from %(first)s", name=name, first=first)
+            if n == 1
+            else _("%(name)s has %(n)s new times for you, from %(first)s", name=name, n=n, first=first)
+        )
+        if held_until is not None:
+            title = _(
+                "%(name)s is holding %(first)s for you until %(until)s",
+                name=name,
+                first=first,
+                until=describe(held_until),
+            )
     return {"patient_id": patient_id, "kind": "new_availability", "title": title[:200], "created_at": utcnow()}
 
 

@@ -1,7 +1,9 @@
 """A patient's choices about our optional emails: their preferences page and one-click unsubscribe."""
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
+from dashboard import languages
 from dashboard.extensions import db
 from dashboard.models import PatientEmailPreference
 from dashboard.notify.kinds import KINDS, Kind
@@ -45,10 +47,15 @@ def _set(patient_id: int, kind: str, wanted: bool) -> bool:
     return True
 
 
-def save_preferences(patient_id: int, wanted: dict[str, bool]) -> dict[str, bool]:
-    """Save the patient's choices for the optional kinds named in `wanted` (others are ignored)."""
+def save_preferences(patient_id: int, wanted: dict[str, bool], *, language: str | None = None) -> dict[str, bool]:
+    """Save the patient's choices for the optional kinds named in `wanted` (others are ignored), and
+    the language of their emails and pages if given; ServiceError (nothing saved) for one we don't write in."""
+    if language is not None and language not in languages.LANGUAGES:
+        raise ServiceError(_("Please choose one of the languages in the list."))
     with unit_of_work():
-        patient(patient_id)
+        who = patient(patient_id)
+        if language is not None:
+            who.language = language
         for kind in optional_kinds():
             if kind.name in wanted:
                 _set(patient_id, kind.name, bool(wanted[kind.name]))

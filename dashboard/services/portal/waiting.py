@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -80,7 +81,9 @@ def keep_waiting(patient_id: int, practitioner_id: int) -> Waiting:
     patient(patient_id)
     doctor = practitioner(practitioner_id)
     if not doctor.active:
-        raise ServiceError(f"{doctor.name} isn't taking appointments any more. Please call us and we'll help.")
+        raise ServiceError(
+            _("%(name)s isn't taking appointments any more. Please call us and we'll help.", name=doctor.name)
+        )
     emails_off = not preferences(patient_id).get("new_availability", True)
     through = db.session.scalar(
         select(Appointment)
