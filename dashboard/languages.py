@@ -81,3 +81,4 @@ def of_context(context: dict) -> str:
 
 def init_app(app: Flask) -> None:
     Babel(app, locale_selector=_select)  # catalogues in dashboard/translations/
+    app.add_template_global(current, name="current_language")  # <html lang="{{ current_language() }}">
