@@ -82,3 +82,10 @@ def of_context(context: dict) -> str:
 def init_app(app: Flask) -> None:
     Babel(app, locale_selector=_select)  # catalogues in dashboard/translations/
     app.add_template_global(current, name="current_language")  # <html lang="{{ current_language() }}">
+
+    @app.before_request
+    def _choose_afresh() -> None:
+        # Each request picks its own language: one that runs inside an app context already pushed
+        # (a test's, a script's) shares that context's `g`, where Flask-Babel keeps its choice.
+        g.pop("language", None)
+        refresh()

@@ -4,6 +4,7 @@ translated when a page shows them, not when this module is imported)."""
 from flask_babel import lazy_gettext as _
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from dashboard import languages
@@ -32,6 +33,6 @@ class LanguageForm(FlaskForm):
 
     language = SelectField(
         _("Language"),
-        choices=languages.choices(),
+        choices=[SelectChoice(code, name) for code, name in languages.choices()],
         validate_choice=True,
     )
