@@ -85,7 +85,7 @@ def test_another_user_stays_in_english(client, auth, people):
 def test_spanish_shell_for_the_desk_and_the_owner(client, auth, people):
     for username, words in [
         ("sam", ["Calendario", "Hoy", "Citas", "Horarios", "Listas de espera", "Pacientes", "Mensajes", "Personal"]),
-        ("olive", [">Administración<", "Usuarios", "Bandeja de salida", "Ajustes de la clínica", "Propietario"]),
+        ("olive", [">Gestión<", "Usuarios", "Bandeja de salida", "Ajustes de la clínica", "Propietario"]),
     ]:
         auth.login(username)
         _choose(auth, "es")
