@@ -123,7 +123,9 @@ def _spanish_catalogue() -> dict[str, str]:
 def _problems(where: str, english: list[str], spanish: list[str], data: DataValues, catalogue: dict) -> list[str]:
     found = [f"{where}: untranslated: {run!r}" for run in untranslated(english, spanish, data)]
     shown = "\n".join(data.strip(run) for run in spanish)
-    return found + [f"{where}: marked but shown in English: {msgid!r}" for msgid in marked_but_english(catalogue, shown)]
+    return found + [
+        f"{where}: marked but shown in English: {msgid!r}" for msgid in marked_but_english(catalogue, shown)
+    ]
 
 
 def _email_runs(kind: str, language: str) -> list[str]:

@@ -14,7 +14,8 @@ def _page(greeting: str, body: str, button: str, extra: str = "") -> str:
     <style>.x {{ color: red }}</style><script>const words = "Some script words";</script></head>
     <body><h1>{greeting}, {PATIENT.name}</h1><p>{body}</p>
     <p>Harbourside Clinic · 12 Quay Street, Auckland 1010 · <a href="tel:+6495550100">+64 9 555 0100</a></p>
-    <p><a href="https://clinic.example.org/p/me/abc">https://clinic.example.org/p/me/abc</a> Email: mereana@patients.example.org</p>
+    <p><a href="https://clinic.example.org/p/me/abc">https://clinic.example.org/p/me/abc</a>
+    Email: mereana@patients.example.org</p>
     <p>Total: $85.00</p><p>Kia ora</p>
     <button aria-label="{button}" data-loading-text="{button}…">{button}</button>
     <input type="hidden" name="csrf_token" value="IjA2NzU.abc"> {extra}</body></html>"""

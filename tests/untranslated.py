@@ -56,8 +56,7 @@ class _Runs(HTMLParser):
         values = dict(attrs)
         for name, value in attrs:
             if value and (
-                name in SHOWN_ATTRIBUTES
-                or (name == "value" and tag == "input" and values.get("type") in BUTTON_INPUTS)
+                name in SHOWN_ATTRIBUTES or (name == "value" and tag == "input" and values.get("type") in BUTTON_INPUTS)
             ):
                 self._add(value)
 

@@ -20,7 +20,9 @@ class UserForm(FlaskForm):
     )
     email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
     role = SelectField("Role", choices=[SelectChoice(r.value, r.label) for r in Role])
-    language = SelectField("Language", choices=[SelectChoice(code, name) for code, name in languages.choices()], default=languages.DEFAULT)
+    language = SelectField(
+        "Language", choices=[SelectChoice(code, name) for code, name in languages.choices()], default=languages.DEFAULT
+    )
     password = PasswordField("Initial password", validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=256)])
     specialty = StringField("Specialty (practitioners)", validators=[Optional(), Length(max=120)])
     consultation_fee = DecimalField(

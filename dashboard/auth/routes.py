@@ -7,15 +7,14 @@ from flask_babel import ngettext, refresh
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
-from dashboard.auth import throttle
 from dashboard import languages
+from dashboard.auth import throttle
 from dashboard.auth.forms import LanguageForm, LoginForm, PasswordChangeForm
 from dashboard.clinic_time import clinic_hour
 from dashboard.navigation import local_path
 from dashboard.services import ServiceError, users
 
 bp = Blueprint("auth", __name__)
-
 
 
 @bp.route("/login", methods=["GET", "POST"])
