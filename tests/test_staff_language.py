@@ -148,3 +148,15 @@ def test_the_owner_sets_a_new_users_language(client, auth, people):
     home = client.get("/home").get_data(as_text=True)
     assert '<html lang="es">' in home and "Cerrar sesión" in home and "Zoë Müller" in home
     assert db.session.query(User).filter_by(language="es").count() == 1
+
+
+def test_changing_ones_password_says_so_in_ones_language(client, auth, people):
+    auth.login("sam")
+    _choose(auth, "es")
+    data = {"current_password": PASSWORD, "new_password": "Pōmare's new pass 🌿", "confirm": "Pōmare's new pass 🌿"}
+    response = auth.post("/account/password", data, form_page="/account/password")
+    assert response.status_code == 302  # the new session is the user, not a proxy to them
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Su contraseña se ha cambiado." in page and "Cerrar sesión" in page
+    wrong = auth.post("/account/password", {**data, "current_password": "nope"}, form_page="/account/password")
+    assert wrong.status_code == 400 and "La contraseña actual no es correcta." in wrong.get_data(as_text=True)

@@ -127,4 +127,7 @@ def relogin(user) -> None:
     """Keep this browser logged in after the user's session version moved on: a new session, and a
     new remember cookie if it had one."""
     had_cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
-    login_user(user, remember=had_cookie)
+    # The user itself, never the `current_user` proxy: Flask-Login keeps what it is given as the
+    # request's user, and a proxy to itself would recurse the next time anything asks who it is
+    # (the words of the message that follows, in the user's language).
+    login_user(getattr(user, "_get_current_object", lambda: user)(), remember=had_cookie)
