@@ -20,6 +20,7 @@ from types import SimpleNamespace
 # New Zealand's clinics write in either language), that may stay as they are.
 SHARED = {
     "email", "total", "gst", "pdf", "ics", "nzd", "sku", "dr", "ok", "online", "web", "app", "sms",
+    "error", "general", "normal", "final", "doctor", "hospital", "personal", "local",
     "kia", "ora", "ngā", "mihi", "mōrena", "kōrero",
 }  # fmt: skip
 
