@@ -96,6 +96,10 @@ def test_spanish_shell_for_the_desk_and_the_owner(client, auth, people):
 
 
 def test_the_login_page_follows_the_browser(client, people):
+    response = client.get("/home", headers={"Accept-Language": "es"})
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"], headers={"Accept-Language": "es"}).get_data(as_text=True)
+    assert "Inicie sesión para continuar." in page
     page = client.get("/login", headers={"Accept-Language": "es-ES,es;q=0.9"}).get_data(as_text=True)
     assert '<html lang="es">' in page and "Iniciar sesión" in page and "Nombre de usuario" in page
     assert "Mantener la sesión iniciada en este ordenador" in page
