@@ -5,6 +5,7 @@ from datetime import timedelta
 from functools import wraps
 
 from flask import Flask, abort, flash, redirect, request, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from dashboard.errors import render_error, wants_json
@@ -85,7 +86,8 @@ def init_app(app: Flask) -> None:
         """Pages send people to the login form; the bell's polling gets a plain 401."""
         if wants_json():
             return render_error(401)
-        flash(login_manager.login_message, login_manager.login_message_category)
+        # In the browser's language, as the login page is (no one is known yet).
+        flash(gettext("Please log in to continue."), login_manager.login_message_category)
         return redirect(url_for(login_manager.login_view, next=local_path(request.full_path.rstrip("?"))))
 
     @login_manager.user_loader

@@ -49,6 +49,7 @@ RULES = {
     "admin.settings_save": ("POST", "/admin/settings", {OWNER}),
     "admin.settings_logo": ("POST", "/admin/settings/logo", {OWNER}),
     "auth.change_password": ("GET", "/account/password", EVERYONE),  # POST: a form
+    "auth.language": ("GET", "/account/language", EVERYONE),  # POST: a form
     # --- stock ({item}: an item with 10 in stock, minimum 2) ---
     "inventory.index": ("GET", "/inventory/?q=a&low=1", {OWNER, STAFF}),
     "inventory.new": ("GET", "/inventory/items/new", {OWNER, STAFF}),  # POST: a form

@@ -3,6 +3,7 @@ from wtforms import DecimalField, EmailField, PasswordField, SelectField, String
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, NumberRange, Optional, Regexp
 
+from dashboard import languages
 from dashboard.models import Role
 from dashboard.services.users import MIN_PASSWORD_LENGTH
 
@@ -19,6 +20,9 @@ class UserForm(FlaskForm):
     )
     email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
     role = SelectField("Role", choices=[SelectChoice(r.value, r.label) for r in Role])
+    language = SelectField(
+        "Language", choices=[SelectChoice(code, name) for code, name in languages.choices()], default=languages.DEFAULT
+    )
     password = PasswordField("Initial password", validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=256)])
     specialty = StringField("Specialty (practitioners)", validators=[Optional(), Length(max=120)])
     consultation_fee = DecimalField(

@@ -36,6 +36,7 @@ def user_new():
                 password=form.password.data,
                 specialty=form.specialty.data,
                 consultation_fee=form.consultation_fee.data,
+                language=form.language.data,
             )
         except ServiceError as exc:
             flash(str(exc), "danger")

@@ -2,18 +2,19 @@ import math
 import time
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext, refresh
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
+from dashboard import languages
 from dashboard.auth import throttle
-from dashboard.auth.forms import LoginForm, PasswordChangeForm
+from dashboard.auth.forms import LanguageForm, LoginForm, PasswordChangeForm
 from dashboard.clinic_time import clinic_hour
 from dashboard.navigation import local_path
 from dashboard.services import ServiceError, users
 
 bp = Blueprint("auth", __name__)
-
-INVALID = "Invalid username or password."
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -32,10 +33,10 @@ def login():
     user = users.authenticate(form.username.data, form.password.data)
     if user is None:
         throttle.record_failure(account, address)
-        flash(INVALID, "danger")
+        flash(_("Invalid username or password."), "danger")
         return render_template("auth/login.html", form=form), 401
     if not user.active:
-        flash("This account has been deactivated. Please ask the clinic's owner.", "danger")
+        flash(_("This account has been deactivated. Please ask the clinic's owner."), "danger")
         return render_template("auth/login.html", form=form), 403
 
     login_user(user, remember=form.remember.data)
@@ -59,9 +60,17 @@ def _locked_out(template: str, lock: throttle.Lock, **context):
     seconds = max(1, math.ceil(lock.until.timestamp() - time.time()))
     minutes = math.ceil(seconds / 60)
     flash(
-        f"Too many attempts: after too many wrong passwords, logging in as {lock.covers} is locked until "
-        f"{clinic_hour(lock.until)} (in {minutes} minute{'s' if minutes != 1 else ''}). "
-        "Please try again then, or ask the clinic's owner to lift the lock on the Users page.",
+        ngettext(
+            "Too many attempts: after too many wrong passwords, logging in as %(covers)s is locked until "
+            "%(time)s (in %(num)d minute). "
+            "Please try again then, or ask the clinic's owner to lift the lock on the Users page.",
+            "Too many attempts: after too many wrong passwords, logging in as %(covers)s is locked until "
+            "%(time)s (in %(num)d minutes). "
+            "Please try again then, or ask the clinic's owner to lift the lock on the Users page.",
+            minutes,
+            covers=_(lock.covers),
+            time=clinic_hour(lock.until),
+        ),
         "danger",
     )
     return render_template(template, **context), 429, {"Retry-After": str(seconds)}
@@ -72,7 +81,7 @@ def _locked_out(template: str, lock: throttle.Lock, **context):
 def logout():
     users.end_sessions(current_user)  # the old session and remember cookies stop working, everywhere
     logout_user()
-    flash("You have been logged out.", "info")
+    flash(_("You have been logged out."), "info")
     return redirect(url_for("auth.login"))
 
 
@@ -95,13 +104,30 @@ def change_password():
             flash(str(exc), "danger")
         else:
             relogin(current_user)
-            flash("Your password has been changed. You have been logged out everywhere else.", "success")
+            flash(_("Your password has been changed. You have been logged out everywhere else."), "success")
             return redirect(url_for("main.home"))
     return render_template("auth/password.html", **page), 400 if form.is_submitted() else 200
+
+
+@bp.route("/account/language", methods=["GET", "POST"])
+@login_required
+def language():
+    """Choose the language of one's own pages (and of the emails to oneself): the next page is in it."""
+    form = LanguageForm(language=current_user.language)
+    if form.validate_on_submit():
+        users.set_language(current_user, form.language.data)
+        refresh()  # this request's words (the message below) are in the new language already
+        name = languages.LANGUAGES[current_user.language]
+        flash(_("Your pages are now in %(language)s.", language=name), "success")
+        return redirect(url_for("auth.language"))
+    return render_template("auth/language.html", form=form), 400 if form.is_submitted() else 200
 
 
 def relogin(user) -> None:
     """Keep this browser logged in after the user's session version moved on: a new session, and a
     new remember cookie if it had one."""
     had_cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
-    login_user(user, remember=had_cookie)
+    # The user itself, never the `current_user` proxy: Flask-Login keeps what it is given as the
+    # request's user, and a proxy to itself would recurse the next time anything asks who it is
+    # (the words of the message that follows, in the user's language).
+    login_user(getattr(user, "_get_current_object", lambda: user)(), remember=had_cookie)

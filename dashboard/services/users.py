@@ -6,9 +6,11 @@ from functools import cache
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from dashboard import languages
 from dashboard.extensions import db
 from dashboard.models import Practitioner, Role, User
 from dashboard.models.base import utcnow
@@ -39,6 +41,7 @@ def create_user(
     password: str,
     specialty: str | None = None,
     consultation_fee: Decimal | None = None,
+    language: str = languages.DEFAULT,
 ) -> User:
     """Add a user; a practitioner also gets the profile patients will see. Inside another unit
     of work (the demo's seed) it joins that one."""
@@ -55,8 +58,9 @@ def create_user(
         raise ServiceError(f"That email address is not valid: {exc}") from exc
     if find_by_username(username):
         raise ServiceError(f"The username {username!r} is already taken.")
+    _check_language(language)
 
-    user = User(username=username, email=email, full_name=full_name.strip(), role=str(role))
+    user = User(username=username, email=email, full_name=full_name.strip(), role=str(role), language=language)
     user.set_password(password)
     db.session.add(user)
     if role == Role.PRACTITIONER:
@@ -92,7 +96,7 @@ def authenticate(username: str, password: str) -> User | None:
 def change_password(user: User, current_password: str, new_password: str) -> None:
     """The user's own change: the current password first. Ends every other session of theirs."""
     if not user.check_password(current_password):
-        raise WrongPassword("The current password is not right.")
+        raise WrongPassword(_("The current password is not right."))
     _set_new_password(user, new_password)
 
 
@@ -108,9 +112,21 @@ def reset_password(user_id: int, new_password: str) -> User:
 
 def _set_new_password(user: User, new_password: str) -> None:
     if len(new_password) < MIN_PASSWORD_LENGTH:
-        raise ServiceError(f"The password must be at least {MIN_PASSWORD_LENGTH} characters.")
+        raise ServiceError(_("The password must be at least %(num)d characters.", num=MIN_PASSWORD_LENGTH))
     user.set_password(new_password)
     user.end_sessions()
+
+
+def _check_language(code: str) -> None:
+    if code not in languages.LANGUAGES:
+        raise ServiceError(f"Unknown language {code!r}.")
+
+
+@unit_of_work()
+def set_language(user: User, code: str) -> None:
+    """The language of the user's own pages and of the emails to them."""
+    _check_language(code)
+    user.language = code
 
 
 @unit_of_work()
