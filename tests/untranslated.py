@@ -22,6 +22,7 @@ SHARED = {
     "email", "total", "gst", "pdf", "ics", "nzd", "sku", "dr", "ok", "online", "web", "app", "sms",
     "error", "general", "normal", "final", "doctor", "hospital", "personal", "local",
     "kia", "ora", "ngā", "mihi", "mōrena", "kōrero",
+    "english", "español",  # a language chooser names each language in itself, in every language
 }  # fmt: skip
 
 # The attributes whose words a reader sees or hears (a button's value only on buttons).
