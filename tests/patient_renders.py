@@ -6,11 +6,9 @@ Each call makes its own practitioner and patient, with the same names and the sa
 the other language's, so the two renders differ only in their words."""
 
 import re
-import time
 from datetime import timedelta
-from unittest.mock import patch
 
-from itsdangerous import TimestampSigner
+import time_machine
 
 from dashboard import patient_links
 from dashboard.extensions import db
@@ -81,8 +79,7 @@ def _clinic(people, language: str):
 
 def _expired(purpose: str, **ids) -> str:
     """A real link signed 400 days ago: past every purpose's lifetime."""
-    then = int(time.time()) - 400 * 86400
-    with patch.object(TimestampSigner, "get_timestamp", lambda _signer: then):
+    with time_machine.travel(utcnow() - timedelta(days=400), tick=False):
         return patient_links.token(purpose, **ids)
 
 
